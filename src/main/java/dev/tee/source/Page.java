@@ -1,0 +1,21 @@
+package dev.tee.source;
+
+import java.util.List;
+
+import dev.tee.event.AuditEvent;
+
+/**
+ * Events read in one request, and whether the reader has caught up with the present (then the poll
+ * route sleeps `timeout` before asking again).
+ */
+public record Page(List<AuditEvent> events, boolean caughtUp) {
+
+    /** For the routes' Simple expressions, which call getters. */
+    public boolean isCaughtUp() {
+        return caughtUp;
+    }
+
+    public List<AuditEvent> getEvents() {
+        return events;
+    }
+}

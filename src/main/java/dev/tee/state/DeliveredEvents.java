@@ -1,0 +1,157 @@
+package dev.tee.state;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
+import java.util.Set;
+
+import dev.tee.event.AuditEvent;
+import dev.tee.event.Batch;
+import org.apache.camel.spi.IdempotentRepository;
+import org.apache.camel.support.service.ServiceSupport;
+
+/**
+ * The idempotent repository of event ids the output has acknowledged: a Camel
+ * {@link IdempotentRepository} backed by an append-only file in the state directory.
+ *
+ * <p>Ids are appended once per acknowledged batch, before the cursor may move past them, so after a
+ * crash the replay from the last saved cursor skips what was already delivered. Only ids newer than
+ * the saved cursor matter, so the file is kept in two rotating segments of {@code segmentSize} ids.
+ */
+public final class DeliveredEvents extends ServiceSupport implements IdempotentRepository {
+
+    private final Path current;
+    private final Path previous;
+    private final int segmentSize;
+    private Set<String> currentIds = new HashSet<>();
+    private Set<String> previousIds = new HashSet<>();
+    private FileChannel out;
+
+    public DeliveredEvents(Path file, int segmentSize) {
+        this.current = file;
+        this.previous = file.resolveSibling(file.getFileName() + ".1");
+        this.segmentSize = segmentSize;
+    }
+
+    /** True when the event with this id was acknowledged before (in this run or an earlier one). */
+    @Override
+    public synchronized boolean contains(String id) {
+        return currentIds.contains(id) || previousIds.contains(id);
+    }
+
+    public boolean contains(AuditEvent event) {
+        return contains(event.id());
+    }
+
+    /** Records every event of an acknowledged batch with a single append. */
+    public synchronized void remember(Batch batch) {
+        StringBuilder lines = new StringBuilder(batch.size() * 40);
+        for (AuditEvent event : batch.events()) {
+            if (!contains(event.id())) {
+                lines.append(event.id()).append('\n');
+                currentIds.add(event.id());
+            }
+        }
+        append(lines);
+        if (currentIds.size() >= segmentSize) {
+            rotate();
+        }
+    }
+
+    @Override
+    public synchronized boolean add(String id) {
+        if (contains(id)) {
+            return false;
+        }
+        currentIds.add(id);
+        append(new StringBuilder(id).append('\n'));
+        return true;
+    }
+
+    @Override
+    public synchronized boolean remove(String id) {
+        // an acknowledged delivery cannot be taken back; the file is append-only
+        return false;
+    }
+
+    @Override
+    public boolean confirm(String id) {
+        return true;
+    }
+
+    @Override
+    public synchronized void clear() {
+        currentIds.clear();
+        previousIds.clear();
+    }
+
+    @Override
+    protected synchronized void doStart() throws Exception {
+        previousIds = read(previous);
+        currentIds = read(current);
+        out = FileChannel.open(current, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        AtomicFiles.ownerOnly(current);
+    }
+
+    @Override
+    protected synchronized void doStop() throws Exception {
+        if (out != null) {
+            out.close();
+            out = null;
+        }
+    }
+
+    private void append(StringBuilder lines) {
+        if (lines.isEmpty()) {
+            return;
+        }
+        try {
+            ByteBuffer buffer = ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8));
+            while (buffer.hasRemaining()) {
+                out.write(buffer);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to " + current, e);
+        }
+    }
+
+    private void rotate() {
+        try {
+            out.close();
+            Files.move(current, previous, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            out = FileChannel.open(current, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            AtomicFiles.ownerOnly(current);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot rotate " + current, e);
+        }
+        previousIds = currentIds;
+        currentIds = new HashSet<>();
+    }
+
+    /** Ids of a segment; a last line cut short by a crash is ignored (its event is then sent again, never lost). */
+    private static Set<String> read(Path file) throws IOException {
+        Set<String> ids = new HashSet<>();
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return ids;
+        }
+        int start = 0;
+        for (int end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+            if (end > start) {
+                ids.add(text.substring(start, end));
+            }
+            start = end + 1;
+        }
+        return ids;
+    }
+}

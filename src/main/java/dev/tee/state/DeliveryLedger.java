@@ -1,0 +1,114 @@
+package dev.tee.state;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+import dev.tee.event.AuditEvent;
+import dev.tee.event.Batch;
+
+/**
+ * Knows, for every event read from Teleport, whether the output has acknowledged it (or it was
+ * filtered, de-duplicated or dead-lettered), and from that the committed position: the source
+ * position just after the longest run of settled events, in read order.
+ *
+ * <p>This is what keeps the cursor on disk from ever passing an event the output has not
+ * acknowledged, although events are split, filtered, batched and sent out of order in between
+ * (DESIGN §7).
+ *
+ * @param <P> the reader's position type (a legacy page cursor, a chunk cursor...)
+ */
+public final class DeliveryLedger<P> {
+
+    private static final int COMPACT_AT = 4096;
+
+    private final List<Entry<P>> entries = new ArrayList<>();
+    private final Consumer<P> onCommit;
+    private int head;
+    private long headSequence;
+    private long nextSequence;
+    private long pending;
+
+    /** @param onCommit called (under the ledger's lock) with each new committed position */
+    public DeliveryLedger(Consumer<P> onCommit) {
+        this.onCommit = onCommit;
+    }
+
+    /**
+     * Registers an event the reader hands to the pipeline; {@code after} is where reading resumes
+     * once it and everything before it are settled. Returns the event's sequence number.
+     */
+    public synchronized long track(P after) {
+        entries.add(new Entry<>(after, false));
+        pending++;
+        return nextSequence++;
+    }
+
+    /** Registers a position reached without an event (an empty page, a new window): settled at once. */
+    public synchronized void mark(P position) {
+        entries.add(new Entry<>(position, true));
+        nextSequence++;
+        advance();
+    }
+
+    public synchronized void settle(long sequence) {
+        int at = (int) (sequence - headSequence) + head;
+        if (sequence < headSequence || at >= entries.size()) {
+            return; // already committed (a redelivered acknowledgement)
+        }
+        Entry<P> entry = entries.get(at);
+        if (!entry.settled) {
+            entry.settled = true;
+            pending--;
+            advance();
+        }
+    }
+
+    /** An event the pipeline dropped on purpose (filtered out, or delivered before). */
+    public void skipped(AuditEvent event) {
+        settle(event.sequence());
+    }
+
+    /** A batch the output acknowledged (each event delivered or dead-lettered). */
+    public void delivered(Batch batch) {
+        for (AuditEvent event : batch.events()) {
+            settle(event.sequence());
+        }
+    }
+
+    /** True when every event handed out so far has been settled. */
+    public synchronized boolean idle() {
+        return pending == 0;
+    }
+
+    public synchronized long pending() {
+        return pending;
+    }
+
+    private void advance() {
+        P committed = null;
+        while (head < entries.size() && entries.get(head).settled) {
+            committed = entries.get(head).position;
+            entries.set(head, null);
+            head++;
+            headSequence++;
+        }
+        if (head >= COMPACT_AT && head * 2 >= entries.size()) {
+            entries.subList(0, head).clear();
+            head = 0;
+        }
+        if (committed != null) {
+            onCommit.accept(committed);
+        }
+    }
+
+    private static final class Entry<P> {
+        final P position;
+        boolean settled;
+
+        Entry(P position, boolean settled) {
+            this.position = position;
+            this.settled = settled;
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.tee.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.google.protobuf.Struct;
+import dev.tee.event.AuditEvent;
+import dev.tee.event.Batch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DeliveredEventsTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void remembersAcknowledgedEventsAcrossARestart() throws Exception {
+        Path file = dir.resolve("delivered-ids");
+        DeliveredEvents first = new DeliveredEvents(file, 1000);
+        first.start();
+        first.remember(batch("a", "b", "c"));
+        first.stop(); // a crash leaves the same file: every batch is one completed append
+
+        DeliveredEvents second = new DeliveredEvents(file, 1000);
+        second.start();
+        assertThat(second.contains("a")).isTrue();
+        assertThat(second.contains("c")).isTrue();
+        assertThat(second.contains("d")).isFalse();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        second.stop();
+    }
+
+    @Test
+    void ignoresALineCutShortByACrash() throws Exception {
+        Path file = dir.resolve("delivered-ids");
+        Files.writeString(file, "a\nb\nhalf-writ", StandardCharsets.UTF_8);
+        DeliveredEvents events = new DeliveredEvents(file, 1000);
+        events.start();
+        assertThat(events.contains("b")).isTrue();
+        assertThat(events.contains("half-writ")).isFalse();
+        events.stop();
+    }
+
+    @Test
+    void keepsTwoSegmentsSoTheFileStaysBounded() throws Exception {
+        Path file = dir.resolve("delivered-ids");
+        DeliveredEvents events = new DeliveredEvents(file, 10);
+        events.start();
+        for (int i = 0; i < 35; i++) {
+            events.remember(batch("id-" + i));
+        }
+        assertThat(events.contains("id-34")).isTrue();
+        assertThat(events.contains("id-20")).isTrue();
+        assertThat(events.contains("id-5")).isFalse();
+        events.stop();
+        assertThat(Files.readAllLines(file).size() + Files.readAllLines(dir.resolve("delivered-ids.1")).size())
+                .isLessThanOrEqualTo(20);
+    }
+
+    private static Batch batch(String... ids) {
+        List<AuditEvent> events = new ArrayList<>();
+        for (String id : ids) {
+            events.add(new AuditEvent(id, "user.login", Instant.EPOCH, 0, Struct.getDefaultInstance(), 0));
+        }
+        return new Batch(events);
+    }
+}
