@@ -1,0 +1,42 @@
+package dev.tee.pipeline;
+
+import java.time.Duration;
+import java.util.Objects;
+
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reports a failed read from Teleport in one line, the same message at most once a minute, while the
+ * poll route keeps retrying (the Go handler's "Reconnecting in 5s" loop, without the log flood).
+ */
+public final class TeleportErrors {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TeleportErrors.class);
+    private static final Duration REPEAT_AFTER = Duration.ofMinutes(1);
+
+    private final Duration retryIn;
+    private String lastMessage;
+    private long lastLoggedNanos;
+    private long suppressed;
+
+    public TeleportErrors(Duration retryIn) {
+        this.retryIn = retryIn;
+    }
+
+    public synchronized void report(Exchange exchange) {
+        Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        String message = failure == null ? "unknown error" : failure.getMessage();
+        long now = System.nanoTime();
+        if (Objects.equals(message, lastMessage) && now - lastLoggedNanos < REPEAT_AFTER.toNanos()) {
+            suppressed++;
+            return;
+        }
+        LOG.warn("Cannot read from Teleport: {}; retrying every {}s{}", message, Math.max(1, retryIn.toSeconds()),
+                suppressed > 0 ? " (" + suppressed + " similar failures not shown)" : "");
+        lastMessage = message;
+        lastLoggedNanos = now;
+        suppressed = 0;
+    }
+}
