@@ -47,7 +47,8 @@ public final class DeliveredEvents extends ServiceSupport implements IdempotentR
         return currentIds.contains(id) || previousIds.contains(id);
     }
 
-    public boolean contains(AuditEvent event) {
+    /** The routes' de-duplication check (a distinct name: Camel would bind the body to contains(String)). */
+    public boolean wasDelivered(AuditEvent event) {
         return contains(event.id());
     }
 

@@ -1,0 +1,129 @@
+package dev.tee.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.google.protobuf.Struct;
+import dev.tee.event.AuditEvent;
+import dev.tee.event.Batch;
+import dev.tee.sink.OutputUnavailableException;
+import dev.tee.source.Page;
+import dev.tee.state.DeliveredEvents;
+import dev.tee.state.DeliveryLedger;
+import dev.tee.state.StateFile;
+import dev.tee.teleport.TeleportException;
+import org.apache.camel.main.Main;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The YAML routes themselves, with the Teleport reader and the output replaced by scripted beans. */
+class AuditRoutesTest {
+
+    @TempDir
+    Path storage;
+
+    private final List<String> commits = new CopyOnWriteArrayList<>();
+    private final DeliveryLedger<String> ledger = new DeliveryLedger<>(commits::add);
+    private final List<List<String>> sent = new CopyOnWriteArrayList<>();
+    private Main main;
+
+    @AfterEach
+    void stop() {
+        if (main != null) {
+            main.stop();
+        }
+    }
+
+    /** Hands out scripted pages, registering each event with the ledger as the real readers do. */
+    public class ScriptedReader {
+        private final List<List<String>> pages;
+        private int next;
+        final AtomicInteger failuresLeft = new AtomicInteger();
+
+        ScriptedReader(List<List<String>> pages) {
+            this.pages = new ArrayList<>(pages);
+        }
+
+        public synchronized Page nextPage() {
+            if (failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new TeleportException("cannot reach Teleport at 127.0.0.1:1");
+            }
+            if (next >= pages.size()) {
+                return new Page(List.of(), true);
+            }
+            List<AuditEvent> events = new ArrayList<>();
+            for (String id : pages.get(next)) {
+                events.add(new AuditEvent(id, id.startsWith("skip") ? "print" : "user.login", Instant.EPOCH, 0,
+                        Struct.getDefaultInstance(), ledger.track("after-" + id)));
+            }
+            next++;
+            return new Page(events, next >= pages.size());
+        }
+    }
+
+    /** Acknowledges batches, after failing the first few attempts as an unreachable output would. */
+    public class ScriptedSink {
+        final AtomicInteger failuresLeft = new AtomicInteger();
+
+        public void deliver(Batch batch) {
+            if (failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throw new OutputUnavailableException("Fluentd unreachable");
+            }
+            sent.add(batch.events().stream().map(AuditEvent::id).toList());
+        }
+    }
+
+    private void start(ScriptedReader reader, ScriptedSink sink, DeliveredEvents delivered) throws Exception {
+        main = new Main();
+        main.bind("auditReader", reader);
+        main.bind("sink", sink);
+        main.bind("ledger", ledger);
+        main.bind("deliveredEvents", delivered);
+        main.bind("eventFilter", new EventTypeFilter(List.of(), List.of("print")));
+        main.bind("batches", new BatchAggregation());
+        main.bind("cursor", new StateFile<>(storage.resolve("cursor.json"), String.class));
+        main.bind("progress", new ExportProgress(false, ledger, new StateFile<>(storage.resolve("x"), String.class), () -> { }));
+        main.bind("teleportErrors", new TeleportErrors(Duration.ofMillis(50)));
+        main.configure().withRoutesIncludePattern("file:routes/*.yaml");
+        main.configure().withJmxEnabled(false);
+        main.addInitialProperty("batch", "3");
+        main.addInitialProperty("poll-period-ms", "50");
+        main.addInitialProperty("batch-timeout-ms", "200");
+        main.addInitialProperty("retry-initial-delay-ms", "10");
+        main.addInitialProperty("retry-max-delay-ms", "100");
+        main.start();
+    }
+
+    @Test
+    void batchesEveryWantedEventOnceAndCommitsOnlyAfterDelivery() throws Exception {
+        DeliveredEvents delivered = new DeliveredEvents(storage.resolve("delivered-ids"), 1000);
+        delivered.start();
+        delivered.remember(new Batch(List.of(new AuditEvent("old-1", "user.login", Instant.EPOCH, 0,
+                Struct.getDefaultInstance(), -1))));
+        ScriptedSink sink = new ScriptedSink();
+        sink.failuresLeft.set(3);
+        ScriptedReader reader = new ScriptedReader(List.of(
+                List.of("a", "b", "skip-1", "old-1", "c", "d"),
+                List.of("e", "skip-2", "f", "g")));
+        reader.failuresLeft.set(2);
+
+        start(reader, sink, delivered);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> ledger.idle() && commits.contains("after-g"));
+        List<String> ids = sent.stream().flatMap(List::stream).toList();
+        assertThat(ids).containsExactly("a", "b", "c", "d", "e", "f", "g");
+        assertThat(sent).allSatisfy(batch -> assertThat(batch.size()).isLessThanOrEqualTo(3));
+        assertThat(delivered.contains("g")).isTrue();
+        assertThat(commits).last().isEqualTo("after-g");
+    }
+}
