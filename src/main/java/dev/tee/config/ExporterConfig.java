@@ -98,6 +98,21 @@ public final class ExporterConfig {
         return Optional.ofNullable((URI) values.get(key));
     }
 
+    /**
+     * A non-secret value as configuration text (durations in Go syntax, lists comma-separated), for
+     * Camel property placeholders; empty when unset.
+     */
+    public Optional<String> text(ConfigKey key) {
+        if (key.isSecret()) {
+            throw new IllegalArgumentException(key.key() + " is a secret and is never handed out as text");
+        }
+        Object value = values.get(key);
+        if (value instanceof List<?> items) {
+            return Optional.of(String.join(",", items.stream().map(Object::toString).toList()));
+        }
+        return Optional.ofNullable(value).map(ExporterConfig::show);
+    }
+
     /** The configured start time, whole seconds; empty means "now", decided where state is opened. */
     public Optional<Instant> startTime() {
         return Optional.ofNullable((Instant) values.get(ConfigKey.START_TIME));

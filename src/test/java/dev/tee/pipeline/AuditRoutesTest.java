@@ -93,7 +93,7 @@ class AuditRoutesTest {
         main.bind("batches", new BatchAggregation());
         main.bind("cursor", new StateFile<>(storage.resolve("cursor.json"), String.class));
         main.bind("progress", new ExportProgress(false, ledger, new StateFile<>(storage.resolve("x"), String.class), () -> { }));
-        main.bind("teleportErrors", new TeleportErrors(Duration.ofMillis(50)));
+        main.bind("readFailures", new ReadFailures(Duration.ofMillis(50)));
         main.configure().withRoutesIncludePattern("file:routes/*.yaml");
         main.configure().withJmxEnabled(false);
         main.addInitialProperty("batch", "3");

@@ -11,9 +11,9 @@ import org.slf4j.LoggerFactory;
  * Reports a failed read from Teleport in one line, the same message at most once a minute, while the
  * poll route keeps retrying (the Go handler's "Reconnecting in 5s" loop, without the log flood).
  */
-public final class TeleportErrors {
+public final class ReadFailures {
 
-    private static final Logger LOG = LoggerFactory.getLogger(TeleportErrors.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ReadFailures.class);
     private static final Duration REPEAT_AFTER = Duration.ofMinutes(1);
 
     private final Duration retryIn;
@@ -21,7 +21,7 @@ public final class TeleportErrors {
     private long lastLoggedNanos;
     private long suppressed;
 
-    public TeleportErrors(Duration retryIn) {
+    public ReadFailures(Duration retryIn) {
         this.retryIn = retryIn;
     }
 
