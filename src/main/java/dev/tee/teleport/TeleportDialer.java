@@ -1,0 +1,72 @@
+package dev.tee.teleport;
+
+import java.util.concurrent.TimeUnit;
+
+import dev.tee.config.ConfigException;
+import dev.tee.tls.TlsMaterial;
+import io.grpc.ChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+
+/**
+ * Opens the one gRPC channel to a Teleport Auth Service with the TLS settings Teleport's Go client
+ * always applies (teleport-wire.md §2.3): client certificate, the cluster CAs as the only roots, and
+ * the server name {@code teleport.cluster.local}.
+ */
+final class TeleportDialer {
+
+    /**
+     * The name every Teleport Auth/Proxy host certificate carries: SNI and server verification use it
+     * instead of the host name dialed, as the Go client does.
+     */
+    static final String SERVER_NAME = "teleport.cluster.local";
+
+    /** The Go client pings every 60 s even when idle (ServerKeepAliveTTL); Teleport's server permits that. */
+    private static final long KEEPALIVE_SECONDS = 60;
+
+    /**
+     * A page is capped at about 1 MiB of event JSON, which grows somewhat as a protobuf Struct; gRPC's
+     * 4 MiB default would leave too little margin for one oversized event.
+     */
+    private static final int MAX_INBOUND_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+    private TeleportDialer() {
+    }
+
+    static ManagedChannel dial(String address, TeleportCredentials credentials) {
+        checkAddress(address);
+        ChannelCredentials tls = TlsChannelCredentials.newBuilder()
+                .keyManager(TlsMaterial.keyManager(credentials.certificateChain(), credentials.privateKey()))
+                .trustManager(TlsMaterial.trustManager(credentials.trustedAuthorities()))
+                .build();
+        return NettyChannelBuilder.forTarget(address, tls)
+                .overrideAuthority(SERVER_NAME)
+                .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
+                .keepAliveWithoutCalls(true)
+                .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+                .build();
+    }
+
+    /** {@code host:port}, as the Go handler's {@code teleport.addr}; gRPC would otherwise guess port 443. */
+    static void checkAddress(String address) {
+        String problem = null;
+        if (address == null || address.isBlank()) {
+            problem = "is empty";
+        } else if (address.contains("://")) {
+            problem = "must be host:port without a scheme";
+        } else {
+            int colon = address.lastIndexOf(':');
+            String host = colon < 0 ? "" : address.substring(0, colon);
+            String port = colon < 0 ? "" : address.substring(colon + 1);
+            if (host.isEmpty() || !port.matches("[0-9]{1,5}") || Integer.parseInt(port) == 0
+                    || Integer.parseInt(port) > 65535) {
+                problem = "must be host:port";
+            }
+        }
+        if (problem != null) {
+            throw new ConfigException("teleport.addr: \"" + (address == null ? "" : address) + "\" " + problem
+                    + ", e.g. teleport.example.com:3025");
+        }
+    }
+}
