@@ -1,0 +1,74 @@
+package dev.tee.app;
+
+import static dev.tee.config.ConfigKey.TELEPORT_ADDR;
+import static dev.tee.config.ConfigKey.TELEPORT_CA;
+import static dev.tee.config.ConfigKey.TELEPORT_CERT;
+import static dev.tee.config.ConfigKey.TELEPORT_IDENTITY;
+import static dev.tee.config.ConfigKey.TELEPORT_KEY;
+
+import java.time.Duration;
+
+import dev.tee.config.ExporterConfig;
+import dev.tee.teleport.IdentityFile;
+import dev.tee.teleport.TeleportClient;
+import dev.tee.teleport.TeleportCredentials;
+import dev.tee.teleport.TeleportException;
+import dev.tee.teleport.proto.auth.PingResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Opens the connection to Teleport the configuration describes and checks it with Ping. */
+final class Teleport {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Teleport.class);
+    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+    private static final Duration LONGEST_RETRY = Duration.ofSeconds(30);
+
+    private Teleport() {
+    }
+
+    static TeleportCredentials credentials(ExporterConfig config) {
+        return config.optionalPath(TELEPORT_IDENTITY)
+                .map(IdentityFile::load)
+                .orElseGet(() -> TeleportCredentials.fromFiles(config.path(TELEPORT_CA), config.path(TELEPORT_CERT),
+                        config.path(TELEPORT_KEY)));
+    }
+
+    /**
+     * A client that has answered Ping. While Teleport is unreachable this waits and tries again with
+     * growing pauses (the Auth Service may simply be restarting); credentials it refuses are a
+     * {@link dev.tee.config.ConfigException} at once.
+     */
+    static TeleportClient connect(ExporterConfig config) {
+        TeleportClient client = new TeleportClient(config.string(TELEPORT_ADDR), credentials(config));
+        try {
+            PingResponse ping = pingUntilAnswered(client);
+            LOG.info("Connected to Teleport cluster {} (Teleport {}) at {}", ping.getClusterName(),
+                    ping.getServerVersion(), client.address());
+            return client;
+        } catch (RuntimeException | InterruptedException e) {
+            client.close();
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while connecting to Teleport", e);
+            }
+            throw (RuntimeException) e;
+        }
+    }
+
+    private static PingResponse pingUntilAnswered(TeleportClient client) throws InterruptedException {
+        Duration wait = FIRST_RETRY;
+        while (true) {
+            try {
+                return client.ping();
+            } catch (TeleportException e) {
+                if (!e.isRetryable()) {
+                    throw e;
+                }
+                LOG.warn("{}; trying again in {}s", e.getMessage(), wait.toSeconds());
+                Thread.sleep(wait.toMillis());
+                wait = wait.multipliedBy(2).compareTo(LONGEST_RETRY) > 0 ? LONGEST_RETRY : wait.multipliedBy(2);
+            }
+        }
+    }
+}
