@@ -1,0 +1,186 @@
+package dev.tee.sink.s3;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+
+/** The content of one S3 object: the Panther lines of one UTC minute, in order, capped in uncompressed size. */
+public final class MinuteObject {
+
+    /**
+     * Default cap on an object's uncompressed size. Fluentd's chunks go up to 256 MiB (chunk_limit_size
+     * in the Panther guide); a quarter of that keeps our memory per object modest and is still far
+     * above what a minute of audit events usually makes.
+     */
+    public static final long DEFAULT_MAX_BYTES = 64L * 1024 * 1024;
+
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final int GZIP_BUFFER = 64 * 1024;
+
+    private final Instant minute;
+    private final long maxBytes;
+    private final List<PantherLine> lines = new ArrayList<>();
+    private long bytes;
+
+    public MinuteObject(Instant minute, long maxBytes) {
+        if (maxBytes <= 0) {
+            throw new IllegalArgumentException("maxBytes must be positive: " + maxBytes);
+        }
+        this.minute = minute;
+        this.maxBytes = maxBytes;
+    }
+
+    /**
+     * Splits {@code lines} into objects: one run per UTC minute, in minute order, each keeping the lines'
+     * order and starting a further object of the same minute whenever the next line would pass
+     * {@code maxBytes}.
+     */
+    public static List<MinuteObject> group(Iterable<PantherLine> lines, long maxBytes) {
+        Map<Instant, List<MinuteObject>> byMinute = new TreeMap<>();
+        for (PantherLine line : lines) {
+            List<MinuteObject> objects = byMinute.computeIfAbsent(line.minute(), m -> new ArrayList<>());
+            MinuteObject last = objects.isEmpty() ? null : objects.get(objects.size() - 1);
+            if (last == null || !last.accepts(line)) {
+                last = new MinuteObject(line.minute(), maxBytes);
+                objects.add(last);
+            }
+            last.add(line);
+        }
+        List<MinuteObject> all = new ArrayList<>();
+        byMinute.values().forEach(all::addAll);
+        return all;
+    }
+
+    /** The UTC minute all lines belong to. */
+    public Instant minute() {
+        return minute;
+    }
+
+    /**
+     * Whether {@code line} may be added: it is of this minute and fits under the cap. An empty object
+     * takes any line of its minute, however long, so that no event is ever refused for its size.
+     */
+    public boolean accepts(PantherLine line) {
+        return line.minute().equals(minute) && (lines.isEmpty() || bytes + line.length() <= maxBytes);
+    }
+
+    public void add(PantherLine line) {
+        if (!line.minute().equals(minute)) {
+            throw new IllegalArgumentException("line of minute " + line.minute() + " added to object of " + minute);
+        }
+        if (!accepts(line)) {
+            throw new IllegalStateException("object of " + minute + " is full (" + bytes + " bytes)");
+        }
+        lines.add(line);
+        bytes += line.length();
+    }
+
+    public boolean isEmpty() {
+        return lines.isEmpty();
+    }
+
+    public int lineCount() {
+        return lines.size();
+    }
+
+    /** Uncompressed size: the sum of the lines' bytes, LFs included. */
+    public long uncompressedBytes() {
+        return bytes;
+    }
+
+    /** Ids of the events whose lines the object holds, in line order. */
+    public List<String> eventIds() {
+        List<String> ids = new ArrayList<>(lines.size());
+        lines.forEach(line -> ids.add(line.eventId()));
+        return Collections.unmodifiableList(ids);
+    }
+
+    /** The lines, in order. */
+    public List<PantherLine> lines() {
+        return Collections.unmodifiableList(lines);
+    }
+
+    /**
+     * The object's body: one gzip member holding every line, each ending in LF, as out_s3's
+     * {@code store_as gzip} writes it (fluentd-s3-panther.md §2.4). The header's mtime is 0, so the
+     * same lines always give the same bytes.
+     */
+    public byte[] gzip() {
+        ByteArrayOutputStream body = new ByteArrayOutputStream((int) Math.min(bytes / 4 + 64, Integer.MAX_VALUE - 8));
+        try (GZIPOutputStream gzip = new GZIPOutputStream(body, GZIP_BUFFER)) {
+            for (PantherLine line : lines) {
+                gzip.write(line.sharedBytes());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return body.toByteArray();
+    }
+
+    /**
+     * The {@code uid}s of the lines of an object's body, in order (lines without a string {@code uid},
+     * which Teleport events only lack when they are not audit events, are skipped). Used when a
+     * conditional PUT finds the key taken, to learn which of our events the object already holds. The
+     * body may be several gzip members; lines are split on LF only, as Panther reads them.
+     *
+     * @throws IllegalArgumentException when the body is not gzip or a line is not a JSON object
+     */
+    public static List<String> uids(byte[] gzipBody) {
+        byte[] content;
+        try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(gzipBody), GZIP_BUFFER)) {
+            content = in.readAllBytes();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not a gzip body: " + e.getMessage(), e);
+        }
+        List<String> uids = new ArrayList<>();
+        int start = 0;
+        int lineNumber = 1;
+        for (int i = 0; i <= content.length; i++) {
+            if (i == content.length || content[i] == '\n') {
+                if (i > start) {
+                    String uid = topLevelUid(content, start, i - start, lineNumber);
+                    if (uid != null) {
+                        uids.add(uid);
+                    }
+                }
+                start = i + 1;
+                lineNumber++;
+            }
+        }
+        return uids;
+    }
+
+    /** Reads only as far as the top-level {@code uid} member; nested values are skipped unparsed. */
+    private static String topLevelUid(byte[] content, int offset, int length, int lineNumber) {
+        try (JsonParser parser = JSON.createParser(content, offset, length)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new IllegalArgumentException("line " + lineNumber + " is not a JSON object");
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (name.equals("uid") && value == JsonToken.VALUE_STRING) {
+                    return parser.getText();
+                }
+                parser.skipChildren();
+            }
+            return null;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("line " + lineNumber + " is not JSON: " + e.getMessage(), e);
+        }
+    }
+}
