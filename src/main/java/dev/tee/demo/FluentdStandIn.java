@@ -124,7 +124,8 @@ public final class FluentdStandIn implements AutoCloseable {
                 server = socket;
                 port = socket.getLocalPort();
             } catch (IOException e) {
-                throw new IllegalStateException("Fluentd stand-in cannot listen on " + bind + ":" + port + ": " + e.getMessage(), e);
+                throw new IllegalStateException(
+                        "Fluentd stand-in cannot listen on " + bind + ":" + port + ": " + e.getMessage(), e);
             }
             workers = new ThreadPoolExecutor(0, MAX_CONNECTIONS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
                     task -> daemon(task, "fluentd-stand-in-" + port + "-connection"));
@@ -260,7 +261,8 @@ public final class FluentdStandIn implements AutoCloseable {
             return null;
         }
         failuresLeft--;
-        return Reply.fromCallback(failureStatus, keepAlive, failureStatus >= 400 ? errorBody(failureStatus, failureMessage) : "");
+        String body = failureStatus >= 400 ? errorBody(failureStatus, failureMessage) : "";
+        return Reply.fromCallback(failureStatus, keepAlive, body);
     }
 
     // ---- connections -----------------------------------------------------------------------
@@ -339,7 +341,8 @@ public final class FluentdStandIn implements AutoCloseable {
         return !reply.close();
     }
 
-    private Reply handle(InHttpRequest request, byte[] body, boolean keepAlive) throws InterruptedException, IOException {
+    private Reply handle(InHttpRequest request, byte[] body, boolean keepAlive)
+            throws InterruptedException, IOException {
         // in_http answers GET (health checks) with an empty 200 and OPTIONS (CORS off) with 403, then closes
         if (request.method().equals("GET")) {
             return Reply.closing(200, "");
@@ -379,7 +382,10 @@ public final class FluentdStandIn implements AutoCloseable {
         return Reply.fromCallback(200, keepAlive, "");
     }
 
-    /** in_http's tag: the path without its leading "/", every "/" turned into "." (Ruby's split drops trailing empties, as Java's does). */
+    /**
+     * in_http's tag: the path without its leading "/", every "/" turned into "." (Ruby's split drops
+     * trailing empty parts, as Java's does).
+     */
     static String tag(String path) {
         String relative = path.startsWith("/") ? path.substring(1) : path;
         return String.join(".", relative.split("/"));
@@ -408,7 +414,8 @@ public final class FluentdStandIn implements AutoCloseable {
         synchronized (received) {
             List<ReceivedEvent> events = received.computeIfAbsent(tag, t -> new ArrayList<>());
             for (InHttpParser.Parsed record : parsed) {
-                events.add(new ReceivedEvent(tag, queryTime != null ? queryTime : record.time(), record.uid(), record.json()));
+                Instant time = queryTime != null ? queryTime : record.time();
+                events.add(new ReceivedEvent(tag, time, record.uid(), record.json()));
             }
             if (recordOut != null && !parsed.isEmpty()) {
                 for (InHttpParser.Parsed record : parsed) {
@@ -443,7 +450,10 @@ public final class FluentdStandIn implements AutoCloseable {
             return new Reply(bytes(status, headers, body), !keepAlive);
         }
 
-        /** What the connection handler sends by itself before closing (413, 417, GET, OPTIONS): only send_response's defaults. */
+        /**
+         * What the connection handler sends by itself before closing (413, 417, GET, OPTIONS, an
+         * undecodable body): only send_response's default headers.
+         */
         static Reply closing(int status, String body) {
             return new Reply(bytes(status, new LinkedHashMap<>(), body), true);
         }
@@ -452,7 +462,8 @@ public final class FluentdStandIn implements AutoCloseable {
             byte[] content = body.getBytes(StandardCharsets.UTF_8);
             headers.putIfAbsent("Content-Length", Integer.toString(content.length));
             headers.putIfAbsent("Content-Type", "text/plain");
-            StringBuilder head = new StringBuilder("HTTP/1.1 ").append(status).append(' ').append(reason(status)).append("\r\n");
+            StringBuilder head = new StringBuilder("HTTP/1.1 ").append(status).append(' ').append(reason(status))
+                    .append("\r\n");
             headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
             head.append("\r\n");
             byte[] headBytes = head.toString().getBytes(StandardCharsets.US_ASCII);

@@ -14,11 +14,14 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -27,7 +30,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 final class InHttpParser {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Oj has no string length limit; Jackson's default (20 M chars) would silently drop a large body. */
+    private static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+            .build()).build();
     private static final Pattern TIME = Pattern.compile("(\\d{4})-(\\d{2})-(\\d{2})T(\\d{2}):(\\d{2}):(\\d{2})");
     private static final Pattern LEADING_FLOAT = Pattern.compile("^\\s*[+-]?(\\d+(\\.\\d+)?|\\.\\d+)([eE][+-]?\\d+)?");
 
@@ -86,8 +92,8 @@ final class InHttpParser {
             }
             JsonNode time = record.remove("time");
             JsonNode uid = record.get("uid");
-            records.add(new Parsed(time == null ? now : eventTime(time), uid != null && uid.isTextual() ? uid.textValue() : null,
-                    text));
+            Instant eventTime = time == null ? now : eventTime(time);
+            records.add(new Parsed(eventTime, uid != null && uid.isTextual() ? uid.textValue() : null, text));
         }
         return records;
     }
