@@ -1,7 +1,6 @@
 package dev.tee.sink.fluentd;
 
 import java.io.ByteArrayOutputStream;
-import java.io.Closeable;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -12,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import dev.tee.config.ConfigException;
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
+import dev.tee.sink.Sink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * {@link FluentdUnavailableException} for the route to retry. Re-calling {@link #deliver} on the same
  * Batch after a failure sends only its unsettled events.
  */
-public final class FluentdSink implements Closeable {
+public final class FluentdSink implements Sink {
 
     static final String URL_KEY = "forward.fluentd.url";
 
@@ -52,6 +52,7 @@ public final class FluentdSink implements Closeable {
     }
 
     /** Delivers {@code batch} to the audit URL; see {@link #deliver(String, Batch)}. */
+    @Override
     public void deliver(Batch batch) {
         deliver(url, batch);
     }
@@ -206,6 +207,7 @@ public final class FluentdSink implements Closeable {
         return deadLetters.file();
     }
 
+    /** Closes the connection pool. */
     @Override
     public void close() {
         client.close();
