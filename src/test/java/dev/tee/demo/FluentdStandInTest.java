@@ -1,0 +1,464 @@
+package dev.tee.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FluentdStandInTest {
+
+    private static final String OK_KEEP_ALIVE =
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: Keep-Alive\r\nContent-Length: 0\r\n\r\n";
+
+    @TempDir
+    Path dir;
+
+    private TestPki pki;
+    private FluentdStandIn standIn;
+
+    @BeforeEach
+    void start() {
+        pki = TestPki.create(dir);
+        standIn = pki.standIn().recordTo(dir.resolve("received.jsonl")).build().start();
+    }
+
+    @AfterEach
+    void stop() {
+        standIn.close();
+    }
+
+    @Test
+    void acceptsAnEventWithFluentdsExact200AndRecordsItWithoutItsTime() throws Exception {
+        String event = "{\"event\":\"user.login\",\"time\":\"2026-11-23T17:22:20.123Z\",\"uid\":\"u-1\"}";
+        try (Raw raw = connect()) {
+            raw.send(post("/test.log", event));
+            assertThat(raw.response()).isEqualTo(OK_KEEP_ALIVE);
+        }
+        List<ReceivedEvent> events = standIn.events("test.log");
+        assertThat(events).hasSize(1);
+        ReceivedEvent received = events.get(0);
+        assertThat(received.json()).isEqualTo(event);
+        assertThat(received.uid()).isEqualTo("u-1");
+        assertThat(received.postedTime()).isEqualTo("2026-11-23T17:22:20.123Z");
+        assertThat(received.time()).isEqualTo(Instant.parse("2026-11-23T17:22:20Z"));
+        assertThat(received.record().toString()).isEqualTo("{\"event\":\"user.login\",\"uid\":\"u-1\"}");
+        assertThat(standIn.requestCount()).isEqualTo(1);
+    }
+
+    @Test
+    void readsTheTimeAsUtcWallClockIgnoringFractionAndOffsetAndUsesNowWhenMissing() throws Exception {
+        Instant before = Instant.now().minusSeconds(1);
+        try (Raw raw = connect()) {
+            raw.send(post("/test.log", "[{\"uid\":\"a\",\"time\":\"2026-11-23T19:22:30+02:00\"},{\"uid\":\"b\"}]"));
+            assertThat(raw.response()).isEqualTo(OK_KEEP_ALIVE);
+        }
+        List<ReceivedEvent> events = standIn.events("test.log");
+        assertThat(events.get(0).time()).isEqualTo(Instant.parse("2026-11-23T19:22:30Z"));
+        assertThat(events.get(1).time()).isBetween(before, Instant.now());
+        assertThat(events.get(1).postedTime()).isNull();
+    }
+
+    @Test
+    void takesArraysOfObjectsAndSkipsOtherElements() throws Exception {
+        try (Raw raw = connect()) {
+            raw.send(post("/test.log", "[{\"uid\":\"a\"}, 1, \"x\", [2], null, {\"uid\":\"b\",\"n\":[1,{\"c\":2}]}]"));
+            assertThat(raw.response()).isEqualTo(OK_KEEP_ALIVE);
+        }
+        assertThat(standIn.eventIds("test.log")).containsExactly("a", "b");
+        assertThat(standIn.events("test.log").get(1).json()).isEqualTo("{\"uid\":\"b\",\"n\":[1,{\"c\":2}]}");
+    }
+
+    @Test
+    void parsesTheBodyAsJsonWhateverTheContentType() throws Exception {
+        try (Raw raw = connect()) {
+            raw.send("POST /test.log HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\n{\"uid\":\"a\"}");
+            assertThat(raw.response()).isEqualTo(OK_KEEP_ALIVE);
+        }
+        assertThat(standIn.eventIds("test.log")).containsExactly("a");
+    }
+
+    @Test
+    void answersANonStringTime400WithFluentdsMessageAndRecordsNothingOfTheRequest() throws Exception {
+        try (Raw raw = connect()) {
+            raw.send(post("/test.log", "[{\"uid\":\"a\",\"time\":\"2026-11-23T17:22:20Z\"},{\"uid\":\"b\",\"time\":12}]"));
+            String body = "400 Bad Request\nvalue must be string: 12\n";
+            assertThat(raw.response()).isEqualTo("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n"
+                    + "Connection: Keep-Alive\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+        }
+        assertThat(standIn.eventCount()).isZero();
+    }
+
+    @Test
+    void answersAnUnparseableTime400WithFluentdsMessage() throws Exception {
+        try (Raw raw = connect()) {
+            raw.send(post("/test.log", "{\"uid\":\"a\",\"time\":\"23.11.2026 17:22\"}"));
+            String body = "400 Bad Request\ninvalid time format: value = 23.11.2026 17:22, error_class = ArgumentError, "
+                    + "error = string doesn't match\n";
+            assertThat(raw.response()).isEqualTo("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n"
+                    + "Connection: Keep-Alive\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+            raw.send(post("/test.log", "{\"uid\":\"b\",\"time\":null}"));
+            assertThat(raw.response()).endsWith("\r\n\r\n400 Bad Request\nvalue must be string: \n");
+        }
+        assertThat(standIn.eventCount()).isZero();
+    }
+
+    @Test
+    void dropsInvalidJsonAndEmptyBodiesWithA200() throws Exception {
+        try (Raw raw = connect()) {
+            raw.send(post("/test.log", "{\"uid\":"));
+            assertThat(raw.response()).isEqualTo(OK_KEEP_ALIVE);
+            raw.send(post("/test.log", ""));
+            assertThat(raw.response()).isEqualTo(OK_KEEP_ALIVE);
+            raw.send(post("/test.log", "{\"uid\":\"a\"} trailing"));
+            assertThat(raw.response()).isEqualTo(OK_KEEP_ALIVE);
+        }
+        assertThat(standIn.eventCount()).isZero();
+        assertThat(standIn.requestCount()).isEqualTo(3);
+    }
+
+    @Test
+    void takesTheTagFromThePathWithoutTheQuery() throws Exception {
+        try (Raw raw = connect()) {
+            raw.send(post("/session/4a5b.log?x=1", "{\"uid\":\"a\"}"));
+            assertThat(raw.response()).isEqualTo(OK_KEEP_ALIVE);
+            raw.send(post("/session.4a5c.log", "{\"uid\":\"b\"}"));
+            assertThat(raw.response()).isEqualTo(OK_KEEP_ALIVE);
+        }
+        assertThat(standIn.tags()).containsExactly("session.4a5b.log", "session.4a5c.log");
+        assertThat(FluentdStandIn.tag("/test.log/")).isEqualTo("test.log");
+        assertThat(FluentdStandIn.tag("/")).isEmpty();
+    }
+
+    @Test
+    void timeQueryParameterOverridesTheRecordTime() throws Exception {
+        try (Raw raw = connect()) {
+            raw.send(post("/test.log?time=1700000000.5", "{\"uid\":\"a\",\"time\":\"2026-11-23T17:22:20Z\"}"));
+            assertThat(raw.response()).isEqualTo(OK_KEEP_ALIVE);
+        }
+        assertThat(standIn.events("test.log").get(0).time()).isEqualTo(Instant.ofEpochSecond(1_700_000_000L, 500_000_000));
+    }
+
+    @Test
+    void answersTooLargeBodies413AndClosesBeforeReadingThem() throws Exception {
+        try (Raw raw = connect()) {
+            raw.send("POST /test.log HTTP/1.1\r\nHost: x\r\nContent-Length: " + (FluentdStandIn.BODY_SIZE_LIMIT + 1) + "\r\n\r\n");
+            assertThat(raw.response()).isEqualTo(
+                    "HTTP/1.1 413 Request Entity Too Large\r\nContent-Length: 9\r\nContent-Type: text/plain\r\n\r\nToo large");
+            assertThat(raw.closedByPeer()).isTrue();
+        }
+    }
+
+    @Test
+    void answersTooLargeChunkedBodies413() throws Exception {
+        try (Raw raw = connect()) {
+            raw.send("POST /test.log HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+            byte[] chunk = new byte[1024 * 1024];
+            for (int i = 0; i < 32; i++) {
+                raw.send(Integer.toHexString(chunk.length) + "\r\n");
+                raw.out.write(chunk);
+                raw.send("\r\n");
+            }
+            // exactly the limit so far; the next chunk's size alone is refused, before its data is sent
+            raw.send("1\r\n");
+            assertThat(raw.response()).isEqualTo(
+                    "HTTP/1.1 413 Request Entity Too Large\r\nContent-Length: 9\r\nContent-Type: text/plain\r\n\r\nToo large");
+            assertThat(raw.closedByPeer()).isTrue();
+        }
+    }
+
+    @Test
+    void handlesExpectContinue() throws Exception {
+        try (Raw raw = connect()) {
+            raw.send("POST /test.log HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 11\r\n\r\n");
+            assertThat(raw.response()).isEqualTo("HTTP/1.1 100 Continue\r\n\r\n");
+            raw.send("{\"uid\":\"a\"}");
+            assertThat(raw.response()).isEqualTo(OK_KEEP_ALIVE);
+        }
+        try (Raw raw = connect()) {
+            raw.send("POST /test.log HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: "
+                    + FluentdStandIn.BODY_SIZE_LIMIT + "\r\n\r\n");
+            assertThat(raw.response()).isEqualTo(
+                    "HTTP/1.1 413 Request Entity Too Large\r\nContent-Length: 9\r\nContent-Type: text/plain\r\n\r\nToo large");
+            assertThat(raw.closedByPeer()).isTrue();
+        }
+        try (Raw raw = connect()) {
+            raw.send("POST /test.log HTTP/1.1\r\nHost: x\r\nExpect: something\r\nContent-Length: 2\r\n\r\n");
+            assertThat(raw.response()).isEqualTo(
+                    "HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\nContent-Type: text/plain\r\n\r\n");
+            assertThat(raw.closedByPeer()).isTrue();
+        }
+        assertThat(standIn.eventIds("test.log")).containsExactly("a");
+    }
+
+    @Test
+    void readsChunkedAndCompressedBodies() throws Exception {
+        try (Raw raw = connect()) {
+            raw.send("POST /test.log HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "5\r\n{\"uid\r\n6;ext=1\r\n\":\"a\"}\r\n0\r\n\r\n");
+            assertThat(raw.response()).isEqualTo(OK_KEEP_ALIVE);
+            ByteArrayOutputStream gzip = new ByteArrayOutputStream();
+            try (GZIPOutputStream out = new GZIPOutputStream(gzip)) {
+                out.write("{\"uid\":\"b\"}".getBytes(StandardCharsets.UTF_8));
+            }
+            raw.send("POST /test.log HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\nContent-Length: " + gzip.size() + "\r\n\r\n");
+            raw.out.write(gzip.toByteArray());
+            assertThat(raw.response()).isEqualTo(OK_KEEP_ALIVE);
+            raw.send("POST /test.log HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\nContent-Length: 3\r\n\r\nabc");
+            assertThat(raw.response()).isEqualTo("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nContent-Type: text/plain\r\n\r\n");
+            assertThat(raw.closedByPeer()).isTrue();
+        }
+        assertThat(standIn.eventIds("test.log")).containsExactly("a", "b");
+    }
+
+    @Test
+    void keepsOneConnectionAliveForManyRequestsAndClosesHttp10AfterTheResponse() throws Exception {
+        try (Raw raw = connect()) {
+            for (int i = 0; i < 5; i++) {
+                raw.send(post("/test.log", "{\"uid\":\"" + i + "\"}"));
+                assertThat(raw.response()).isEqualTo(OK_KEEP_ALIVE);
+            }
+        }
+        assertThat(standIn.handshakeCount()).isEqualTo(1);
+        try (Raw raw = connect()) {
+            raw.send("POST /test.log HTTP/1.0\r\nContent-Length: 11\r\n\r\n{\"uid\":\"5\"}");
+            assertThat(raw.response()).isEqualTo("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
+            assertThat(raw.closedByPeer()).isTrue();
+        }
+        try (Raw raw = connect()) {
+            raw.send("POST /test.log HTTP/1.1\r\nConnection: close\r\nContent-Length: 11\r\n\r\n{\"uid\":\"6\"}");
+            assertThat(raw.response()).isEqualTo("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
+            assertThat(raw.closedByPeer()).isTrue();
+        }
+        assertThat(standIn.eventIds("test.log")).containsExactly("0", "1", "2", "3", "4", "5", "6");
+    }
+
+    @Test
+    void closesIdleConnectionsAfterTheKeepAliveTimeout() throws Exception {
+        try (FluentdStandIn quick = pki.standIn().keepAliveTimeout(Duration.ofMillis(300)).build().start();
+                Raw raw = new Raw(pki.clientContext(pki.client()), quick.port())) {
+            raw.send(post("/test.log", "{\"uid\":\"a\"}"));
+            assertThat(raw.response()).isEqualTo(OK_KEEP_ALIVE);
+            long start = System.nanoTime();
+            assertThat(raw.closedByPeer()).isTrue();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofMillis(200), Duration.ofSeconds(4));
+        }
+    }
+
+    @Test
+    void answersGet200AndOptions403ThenCloses() throws Exception {
+        try (Raw raw = connect()) {
+            raw.send("GET /test.log HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(raw.response()).isEqualTo("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nContent-Type: text/plain\r\n\r\n");
+            assertThat(raw.closedByPeer()).isTrue();
+        }
+        try (Raw raw = connect()) {
+            raw.send("OPTIONS /test.log HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(raw.response()).isEqualTo("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nContent-Type: text/plain\r\n\r\n");
+            assertThat(raw.closedByPeer()).isTrue();
+        }
+    }
+
+    @Test
+    void speaksOnlyTls12AndNoAlpn() throws Exception {
+        try (Raw raw = new Raw(pki.clientContext(pki.client()), standIn.port(), new String[] {"TLSv1.3", "TLSv1.2"},
+                new String[] {"h2", "http/1.1"})) {
+            assertThat(raw.socket.getSession().getProtocol()).isEqualTo("TLSv1.2");
+            assertThat(raw.socket.getApplicationProtocol()).isEmpty();
+        }
+        assertThatThrownBy(() -> new Raw(pki.clientContext(pki.client()), standIn.port(), new String[] {"TLSv1.3"}, null).close())
+                .isInstanceOf(SSLException.class);
+    }
+
+    @Test
+    void refusesClientsWithoutACertificateOrWithOneFromAnotherCa() {
+        assertThatThrownBy(() -> {
+            try (Raw raw = new Raw(pki.clientContext(null), standIn.port())) {
+                raw.send(post("/test.log", "{\"uid\":\"a\"}"));
+                raw.response();
+            }
+        }).isInstanceOfAny(SSLException.class, SocketException.class);
+        TestPki other = TestPki.create(dir.resolve("other"));
+        assertThatThrownBy(() -> {
+            try (Raw raw = new Raw(pki.clientContext(other.client()), standIn.port())) {
+                raw.send(post("/test.log", "{\"uid\":\"a\"}"));
+                raw.response();
+            }
+        }).isInstanceOfAny(SSLException.class, SocketException.class);
+        assertThat(standIn.handshakeCount()).isZero();
+        assertThat(standIn.eventCount()).isZero();
+    }
+
+    @Test
+    void injectsFailuresWithFluentdsBodiesAndRecordsNothingOfThem() throws Exception {
+        standIn.failNext(2, 500, "buffer space has too many data");
+        try (Raw raw = connect()) {
+            String body = "500 Internal Server Error\nbuffer space has too many data\n";
+            String expected = "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nConnection: Keep-Alive\r\n"
+                    + "Content-Length: " + body.length() + "\r\n\r\n" + body;
+            raw.send(post("/test.log", "{\"uid\":\"a\"}"));
+            assertThat(raw.response()).isEqualTo(expected);
+            raw.send(post("/test.log", "{\"uid\":\"a\"}"));
+            assertThat(raw.response()).isEqualTo(expected);
+            raw.send(post("/test.log", "{\"uid\":\"a\"}"));
+            assertThat(raw.response()).isEqualTo(OK_KEEP_ALIVE);
+            standIn.rejectEvent("p", 400);
+            raw.send(post("/test.log", "[{\"uid\":\"b\"},{\"uid\":\"p\"}]"));
+            assertThat(raw.response()).endsWith("\r\n\r\n400 Bad Request\nrejected event p\n");
+            standIn.failNext(1, 204);
+            raw.send(post("/test.log", "{\"uid\":\"c\"}"));
+            assertThat(raw.response()).isEqualTo("HTTP/1.1 204 No Content\r\nConnection: Keep-Alive\r\nContent-Length: 0\r\n"
+                    + "Content-Type: text/plain\r\n\r\n");
+        }
+        assertThat(standIn.eventIds("test.log")).containsExactly("a");
+    }
+
+    @Test
+    void appendsEveryAcceptedRecordToTheRecordFile() throws Exception {
+        try (Raw raw = connect()) {
+            raw.send(post("/test.log", "[{\"uid\":\"a\",\"time\":\"2026-11-23T17:22:20Z\"},{\"uid\":\"b\"}]"));
+            assertThat(raw.response()).isEqualTo(OK_KEEP_ALIVE);
+            raw.send(post("/session.s1.log", "{\n  \"uid\": \"c\"\n}"));
+            assertThat(raw.response()).isEqualTo(OK_KEEP_ALIVE);
+        }
+        assertThat(Files.readAllLines(dir.resolve("received.jsonl"))).containsExactly(
+                "{\"tag\":\"test.log\",\"event\":{\"uid\":\"a\",\"time\":\"2026-11-23T17:22:20Z\"}}",
+                "{\"tag\":\"test.log\",\"event\":{\"uid\":\"b\"}}",
+                "{\"tag\":\"session.s1.log\",\"event\":{\"uid\":\"c\"}}");
+    }
+
+    @Test
+    void stopsAndStartsAgainOnTheSamePort() throws Exception {
+        int port = standIn.port();
+        try (Raw raw = connect()) {
+            raw.send(post("/test.log", "{\"uid\":\"a\"}"));
+            assertThat(raw.response()).isEqualTo(OK_KEEP_ALIVE);
+            standIn.stop();
+            assertThat(raw.closedByPeer()).isTrue();
+        }
+        assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(ConnectException.class);
+        standIn.start();
+        assertThat(standIn.port()).isEqualTo(port);
+        try (Raw raw = connect()) {
+            raw.send(post("/test.log", "{\"uid\":\"b\"}"));
+            assertThat(raw.response()).isEqualTo(OK_KEEP_ALIVE);
+        }
+        assertThat(standIn.eventIds("test.log")).containsExactly("a", "b");
+        assertThat(Files.readAllLines(dir.resolve("received.jsonl"))).hasSize(2);
+    }
+
+    @Test
+    void delaysAnswersByTheConfiguredLatency() throws Exception {
+        standIn.latency(Duration.ofMillis(300));
+        try (Raw raw = connect()) {
+            long start = System.nanoTime();
+            raw.send(post("/test.log", "{\"uid\":\"a\"}"));
+            assertThat(raw.response()).isEqualTo(OK_KEEP_ALIVE);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> standIn.eventCount() == 1);
+    }
+
+    private Raw connect() throws IOException {
+        return new Raw(pki.clientContext(pki.client()), standIn.port());
+    }
+
+    private static String post(String path, String json) {
+        return "POST " + path + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: "
+                + json.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + json;
+    }
+
+    /** A TLS connection that writes raw bytes and reads responses byte for byte. */
+    private static final class Raw implements AutoCloseable {
+        final SSLSocket socket;
+        final InputStream in;
+        final OutputStream out;
+
+        Raw(SSLContext context, int port) throws IOException {
+            this(context, port, null, null);
+        }
+
+        Raw(SSLContext context, int port, String[] protocols, String[] alpn) throws IOException {
+            socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port);
+            try {
+                socket.setSoTimeout(5_000);
+                SSLParameters parameters = socket.getSSLParameters();
+                if (protocols != null) {
+                    parameters.setProtocols(protocols);
+                }
+                if (alpn != null) {
+                    parameters.setApplicationProtocols(alpn);
+                }
+                socket.setSSLParameters(parameters);
+                socket.startHandshake();
+                in = socket.getInputStream();
+                out = socket.getOutputStream();
+            } catch (IOException e) {
+                socket.close();
+                throw e;
+            }
+        }
+
+        void send(String text) throws IOException {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        }
+
+        /** One response: the head up to the empty line, then Content-Length bytes of body. */
+        String response() throws IOException {
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) {
+                    throw new IOException("connection closed after " + head.toString(StandardCharsets.ISO_8859_1));
+                }
+                head.write(b);
+            }
+            String text = head.toString(StandardCharsets.ISO_8859_1);
+            int length = 0;
+            for (String line : text.split("\r\n")) {
+                if (line.regionMatches(true, 0, "Content-Length:", 0, 15)) {
+                    length = Integer.parseInt(line.substring(15).trim());
+                }
+            }
+            return text + new String(in.readNBytes(length), StandardCharsets.UTF_8);
+        }
+
+        /** Whether the server closes the connection (end of stream, or a reset) before sending anything else. */
+        boolean closedByPeer() throws IOException {
+            try {
+                return in.read() < 0;
+            } catch (SocketException e) {
+                return true;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+}
