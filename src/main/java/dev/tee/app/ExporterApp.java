@@ -22,6 +22,7 @@ import dev.tee.pipeline.BatchAggregation;
 import dev.tee.pipeline.EventTypeFilter;
 import dev.tee.pipeline.ExportProgress;
 import dev.tee.pipeline.ReadFailures;
+import dev.tee.sink.Sink;
 import dev.tee.source.LegacyCursor;
 import dev.tee.source.LegacySearchReader;
 import dev.tee.state.DeliveredEvents;
@@ -65,13 +66,13 @@ public final class ExporterApp {
         LOG.info("Exporting events from {} on; state in {}", startTime, state.path());
 
         try (TeleportClient teleport = Teleport.connect(config);
-             Outputs.Sink sink = Outputs.sink(config, state)) {
+             Sink sink = Outputs.sink(config, state)) {
             return runPipeline(config, state, startTime, teleport, sink);
         }
     }
 
     private static int runPipeline(ExporterConfig config, StateDirectory state, Instant startTime,
-            TeleportClient teleport, Outputs.Sink sink) {
+            TeleportClient teleport, Sink sink) {
         StateFile<LegacyCursor> cursor = new StateFile<>(state.file("legacy-cursor.json"), LegacyCursor.class);
         LegacyCursor resumeAt = cursor.load().orElse(LegacyCursor.startingAt(startTime));
         LOG.info("Reading with the search API from window {} (page key \"{}\", after event {})",
@@ -87,7 +88,7 @@ public final class ExporterApp {
         main.bind("deliveredEvents", delivered);
         main.bind("ledger", ledger);
         main.bind("batches", new BatchAggregation());
-        main.bind("sink", sink.bean());
+        main.bind("sink", sink);
         main.bind("cursor", cursor);
         main.bind("progress", progress);
         main.bind("readFailures", new ReadFailures(config.duration(TIMEOUT)));

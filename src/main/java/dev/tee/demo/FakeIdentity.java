@@ -5,12 +5,8 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -21,7 +17,6 @@ import dev.tee.tls.KeyKind;
 import dev.tee.tls.Pem;
 import dev.tee.tls.PemFormat;
 import dev.tee.tls.PrivateFiles;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
 
 /**
  * Issues a client identity of a {@link FakeTeleport} cluster (CN = user, O = role, signed by its user
@@ -35,7 +30,6 @@ public final class FakeIdentity {
     }
 
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final BouncyCastleProvider BOUNCY_CASTLE = new BouncyCastleProvider();
 
     private final String user;
     private final String clusterName;
@@ -112,21 +106,8 @@ public final class FakeIdentity {
         return userCa.leaf(user).organization(role).key(keyKind, 2048).validity(notBefore, notAfter).forClient().issue();
     }
 
-    /**
-     * The key as PEM. A JDK EC key encodes its SEC1 body without the curve, and an "EC PRIVATE KEY"
-     * written from it cannot be read back (by Bouncy Castle or Go); Bouncy Castle's own EC keys carry
-     * the curve, as OpenSSL and Teleport write it, so EC keys go through its key factory first.
-     */
     private String privateKeyPem(Certificate certificate) {
-        PrivateKey key = certificate.keyPair().getPrivate();
-        if (keyKind == KeyKind.EC && keyFormat == PemFormat.TRADITIONAL) {
-            try {
-                key = KeyFactory.getInstance("EC", BOUNCY_CASTLE).generatePrivate(new PKCS8EncodedKeySpec(key.getEncoded()));
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("cannot re-encode the EC key", e);
-            }
-        }
-        return Pem.privateKey(key, keyFormat, null);
+        return Pem.privateKey(certificate.keyPair().getPrivate(), keyFormat, null);
     }
 
     /**

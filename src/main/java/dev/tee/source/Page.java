@@ -9,13 +9,4 @@ import dev.tee.event.AuditEvent;
  * route sleeps `timeout` before asking again).
  */
 public record Page(List<AuditEvent> events, boolean caughtUp) {
-
-    /** For the routes' Simple expressions, which call getters. */
-    public boolean isCaughtUp() {
-        return caughtUp;
-    }
-
-    public List<AuditEvent> getEvents() {
-        return events;
-    }
 }

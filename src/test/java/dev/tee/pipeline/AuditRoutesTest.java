@@ -56,7 +56,7 @@ class AuditRoutesTest {
 
         public synchronized Page nextPage() {
             if (failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                throw new TeleportException("cannot reach Teleport at 127.0.0.1:1");
+                throw new TeleportException(io.grpc.Status.Code.UNAVAILABLE, "cannot reach Teleport at 127.0.0.1:1", null);
             }
             if (next >= pages.size()) {
                 return new Page(List.of(), true);

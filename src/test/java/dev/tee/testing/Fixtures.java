@@ -48,6 +48,19 @@ public final class Fixtures {
         }
     }
 
+    /** The 170 audit events exactly as in the fixture file (repeated uids and all), for a fake Teleport to serve. */
+    public static List<ObjectNode> rawAuditEvents() {
+        List<ObjectNode> events = new ArrayList<>();
+        for (String line : lines("teleport-audit-events.jsonl")) {
+            try {
+                events.add((ObjectNode) JSON.readTree(line));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return events;
+    }
+
     /**
      * The 170 audit events, with repeated uids made unique as a real cluster's are: the 2nd, 3rd...
      * use of a uid gets "-2", "-3"... (the rule the golden Fluentd recording used).
