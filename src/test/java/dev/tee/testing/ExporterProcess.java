@@ -1,0 +1,82 @@
+package dev.tee.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The exporter as a real child JVM (`teleport-event-exporter start`), so tests can kill it with
+ * SIGKILL or stop it with SIGTERM exactly as an operator or a crash would.
+ */
+public final class ExporterProcess {
+
+    private final Process process;
+    private final Path log;
+
+    private ExporterProcess(Process process, Path log) {
+        this.process = process;
+        this.log = log;
+    }
+
+    /** Starts {@code start --config <config>} with this JVM's class path; output goes to {@code log}. */
+    public static ExporterProcess start(Path config, Path log, String... extraArgs) {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-cp", System.getProperty("java.class.path"),
+                "dev.tee.cli.Main", "start", "--config", config.toString()));
+        command.addAll(List.of(extraArgs));
+        try {
+            Files.writeString(log, "=== " + String.join(" ", command.subList(4, command.size())) + "\n",
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            Process process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
+            return new ExporterProcess(process, log);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the exporter", e);
+        }
+    }
+
+    /** SIGKILL: no shutdown hook runs, nothing is flushed; what is on disk is all that survives. */
+    public void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM, then waits for the exit status. */
+    public int terminate(Duration wait) throws InterruptedException {
+        process.destroy();
+        return waitFor(wait);
+    }
+
+    public int waitFor(Duration wait) throws InterruptedException {
+        if (!process.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("the exporter did not exit within " + wait + "; its log:\n" + log());
+        }
+        return process.exitValue();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public String log() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+}
