@@ -34,6 +34,30 @@ public final class ConfigDocs {
         return out.toString();
     }
 
+    /**
+     * The top-level application.properties: every key with its doc and default, commented out, so
+     * the file documents the whole configuration and changes nothing until a line is uncommented.
+     */
+    public static String applicationProperties() {
+        StringBuilder out = new StringBuilder();
+        out.append("# teleport-event-exporter configuration: every key, its default and what it does.\n")
+                .append("# Uncomment and edit what you need; flags (--key=value) and FDFWD_* variables override this file.\n")
+                .append("# Relative paths are resolved against this file's directory.\n")
+                .append("# Generated from dev.tee.config.ConfigKey (ConfigDocsTest keeps it current).\n");
+        for (ConfigKey key : ConfigKey.values()) {
+            out.append('\n');
+            for (String line : wrap(key.doc())) {
+                out.append("# ").append(line.strip()).append('\n');
+            }
+            out.append("# (").append(key.type().display()).append("; flags: ")
+                    .append(String.join(", ", key.flagNames()))
+                    .append(key.env().isEmpty() ? "" : "; env: " + String.join(", ", key.env())).append(")\n");
+            out.append('#').append(key.key()).append('=').append(key.defaultValue().orElse("")).append('\n');
+        }
+        out.append("\n# Any camel.* key is handed to Camel Main unchanged, e.g.:\n#camel.main.shutdown-timeout=5\n");
+        return out.toString();
+    }
+
     /** The same table as plain text lines of at most 80 columns, for {@code start --help}. */
     public static List<String> helpText() {
         List<String> lines = new ArrayList<>();
