@@ -3,15 +3,20 @@ package dev.tee.tls;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.PrivateKey;
+import java.security.Provider;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.List;
 
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMException;
 import org.bouncycastle.openssl.PEMKeyPair;
@@ -32,6 +37,12 @@ import org.bouncycastle.util.io.pem.PemObjectGenerator;
 /** Reads and writes PEM certificates and private keys in every form Teleport and Fluentd use. */
 public final class Pem {
 
+    /**
+     * OpenSSL's traditional key encryption derives its key with EVP_BytesToKey ("PBKDF-OpenSSL"),
+     * which only Bouncy Castle's provider implements; it is used here without registering it globally.
+     */
+    private static final Provider BC = new BouncyCastleProvider();
+
     private Pem() {
     }
 
@@ -46,15 +57,28 @@ public final class Pem {
             if (format == PemFormat.PKCS8) {
                 generator = new JcaPKCS8Generator(key, passphrase == null ? null
                         : new JceOpenSSLPKCS8EncryptorBuilder(JcaPKCS8Generator.AES_256_CBC)
-                                .setPassword(passphrase).build());
+                                .setProvider(BC).setPassword(passphrase).build());
             } else {
-                generator = passphrase == null ? new JcaMiscPEMGenerator(key)
-                        : new JcaMiscPEMGenerator(key, new JcePEMEncryptorBuilder("AES-256-CBC").build(passphrase));
+                PrivateKey traditional = traditionalForm(key);
+                generator = passphrase == null ? new JcaMiscPEMGenerator(traditional)
+                        : new JcaMiscPEMGenerator(traditional,
+                                new JcePEMEncryptorBuilder("AES-256-CBC").setProvider(BC).build(passphrase));
             }
             return write(generator);
-        } catch (OperatorCreationException | IOException e) {
+        } catch (OperatorCreationException | IOException | GeneralSecurityException e) {
             throw new IllegalStateException("cannot encode private key", e);
         }
+    }
+
+    /**
+     * The JDK encodes an EC key's curve only in the PKCS#8 wrapper, so its inner SEC1 structure (what
+     * "EC PRIVATE KEY" holds) lacks the curve and OpenSSL cannot read it; Bouncy Castle's EC keys carry it.
+     */
+    private static PrivateKey traditionalForm(PrivateKey key) throws GeneralSecurityException {
+        if (!key.getAlgorithm().equals("EC")) {
+            return key;
+        }
+        return KeyFactory.getInstance("EC", BC).generatePrivate(new PKCS8EncodedKeySpec(key.getEncoded()));
     }
 
     /** Every certificate in {@code pem}, in order; other PEM blocks are skipped. */
@@ -88,14 +112,23 @@ public final class Pem {
                 }
                 if (object instanceof PEMEncryptedKeyPair encrypted) {
                     requirePassphrase(passphrase);
-                    return converter.getPrivateKey(encrypted
-                            .decryptKeyPair(new JcePEMDecryptorProviderBuilder().build(passphrase))
-                            .getPrivateKeyInfo());
+                    try {
+                        return converter.getPrivateKey(encrypted
+                                .decryptKeyPair(new JcePEMDecryptorProviderBuilder().setProvider(BC).build(passphrase))
+                                .getPrivateKeyInfo());
+                    } catch (IOException | RuntimeException e) {
+                        // a wrong passphrase mostly fails the padding check, but now and then decrypts to garbage
+                        throw new PemException("cannot decrypt the private key (wrong passphrase?)");
+                    }
                 }
                 if (object instanceof PKCS8EncryptedPrivateKeyInfo encrypted) {
                     requirePassphrase(passphrase);
-                    return converter.getPrivateKey(encrypted.decryptPrivateKeyInfo(
-                            new JceOpenSSLPKCS8DecryptorProviderBuilder().build(passphrase)));
+                    try {
+                        return converter.getPrivateKey(encrypted.decryptPrivateKeyInfo(
+                                new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(BC).build(passphrase)));
+                    } catch (IOException | RuntimeException e) {
+                        throw new PemException("cannot decrypt the private key (wrong passphrase?)");
+                    }
                 }
             }
         } catch (PKCSException | OperatorCreationException e) {
