@@ -12,7 +12,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
-/** The jar's entry point: start, demo and version; exits 0 done, 2 unusable input, 1 failure at run time. */
+/** The jar's entry point (start, configure, demo, version); exits 0 done, 2 unusable input, 1 failure at run time. */
 @Command(name = Main.PROGRAM,
         mixinStandardHelpOptions = true,
         versionProvider = Version.class,
@@ -29,10 +29,12 @@ public final class Main implements Callable<Integer> {
     private CommandSpec spec;
 
     private final Map<String, String> environment;
+    private final Terminal terminal;
     private boolean debug;
 
-    private Main(Map<String, String> environment) {
+    private Main(Map<String, String> environment, Terminal terminal) {
         this.environment = environment;
+        this.terminal = terminal;
     }
 
     public static void main(String[] args) {
@@ -46,7 +48,13 @@ public final class Main implements Callable<Integer> {
      * what {@link #main} does, minus the exit, for tests.
      */
     public static int run(String[] args, Map<String, String> environment, PrintWriter out, PrintWriter err) {
-        Main main = new Main(environment);
+        return run(args, environment, Terminal.system(), out, err);
+    }
+
+    /** {@link #run(String[], Map, PrintWriter, PrintWriter)} with a stand-in for standard input and the console. */
+    static int run(String[] args, Map<String, String> environment, Terminal terminal, PrintWriter out,
+                   PrintWriter err) {
+        Main main = new Main(environment, terminal);
         CommandLine commandLine = main.commandLine(out, err);
         int status = commandLine.execute(args);
         out.flush();
@@ -56,13 +64,14 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing command: start, version or demo");
+        throw new ParameterException(spec.commandLine(), "missing command: start, configure, version or demo");
     }
 
     private CommandLine commandLine(PrintWriter out, PrintWriter err) {
         CommandLine root = new CommandLine(this);
         StartCommand start = new StartCommand(environment, on -> debug = on);
         root.addSubcommand(StartCommand.NAME, new CommandLine(start.spec()));
+        root.addSubcommand(new ConfigureCommand(terminal));
         root.addSubcommand(new VersionCommand());
         root.addSubcommand(new DemoCommand(on -> debug = on));
         CommandLine startLine = root.getSubcommands().get(StartCommand.NAME);

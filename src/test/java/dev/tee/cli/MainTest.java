@@ -120,7 +120,7 @@ class MainTest {
 
         assertThat(status).isEqualTo(2);
         assertThat(err.toString().lines()).containsExactly(
-                "teleport-event-exporter: missing command: start, version or demo",
+                "teleport-event-exporter: missing command: start, configure, version or demo",
                 "Try 'teleport-event-exporter --help' for more information.");
     }
 

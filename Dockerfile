@@ -1,0 +1,25 @@
+# teleport-event-exporter's runtime image. Build the jar first (mvn -B verify), then:
+#   docker build -t teleport-event-exporter .
+# docker-compose.yml builds it with UID and GID set to the owner of the files `configure` wrote,
+# because the client key and the Teleport identity may be read by their owner only.
+FROM eclipse-temurin:17-jre
+
+ARG UID=10001
+ARG GID=10001
+
+# --non-unique: the base image already has a user 1000, the usual UID of the person who ran configure.
+RUN groupadd --non-unique --gid "${GID}" exporter \
+    && useradd --non-unique --uid "${UID}" --gid "${GID}" --no-create-home \
+        --home-dir /var/lib/teleport-event-exporter --shell /usr/sbin/nologin exporter \
+    && mkdir -p /app /config /var/lib/teleport-event-exporter \
+    && chown "${UID}:${GID}" /var/lib/teleport-event-exporter \
+    && chmod 0700 /var/lib/teleport-event-exporter
+
+COPY target/teleport-event-exporter.jar /app/teleport-event-exporter.jar
+
+USER ${UID}:${GID}
+# Cursors and de-duplication state: losing them means exporting from start-time again.
+VOLUME ["/var/lib/teleport-event-exporter"]
+
+ENTRYPOINT ["java", "-jar", "/app/teleport-event-exporter.jar"]
+CMD ["start", "--config", "/config/application.properties"]
