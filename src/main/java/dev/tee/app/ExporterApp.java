@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.Consumer;
 
 import dev.tee.config.ConfigKey;
 import dev.tee.config.ExporterConfig;
@@ -22,7 +23,7 @@ import dev.tee.pipeline.BatchAggregation;
 import dev.tee.pipeline.EventTypeFilter;
 import dev.tee.pipeline.ExportProgress;
 import dev.tee.pipeline.ReadFailures;
-import dev.tee.sink.Sink;
+import dev.tee.event.Batch;
 import dev.tee.source.LegacyCursor;
 import dev.tee.source.LegacySearchReader;
 import dev.tee.state.DeliveredEvents;
@@ -65,21 +66,25 @@ public final class ExporterApp {
         Instant startTime = state.startTime(config.startTime(), Instant.now());
         LOG.info("Exporting events from {} on; state in {}", startTime, state.path());
 
+        StateFile<LegacyCursor> cursor = new StateFile<>(state.file("legacy-cursor.json"), LegacyCursor.class);
+        LegacyCursor resumeAt = cursor.load().orElse(LegacyCursor.startingAt(startTime));
+        DeliveryLedger<LegacyCursor> ledger = new DeliveryLedger<>(cursor::update);
+        DeliveredEvents delivered = new DeliveredEvents(state.file("delivered-ids"), DELIVERED_IDS_PER_SEGMENT);
+        Consumer<Batch> acknowledge = batch -> {
+            delivered.remember(batch);
+            ledger.delivered(batch);
+        };
         try (TeleportClient teleport = Teleport.connect(config);
-             Sink sink = Outputs.sink(config, state)) {
-            return runPipeline(config, state, startTime, teleport, sink);
+             Outputs.Output output = Outputs.open(config, state, acknowledge)) {
+            LOG.info("Reading with the search API from window {} (page key \"{}\", after event {})",
+                    resumeAt.windowStart(), resumeAt.pageKey(), resumeAt.lastEventId());
+            return runPipeline(config, teleport, output, cursor, resumeAt, ledger, delivered);
         }
     }
 
-    private static int runPipeline(ExporterConfig config, StateDirectory state, Instant startTime,
-            TeleportClient teleport, Sink sink) {
-        StateFile<LegacyCursor> cursor = new StateFile<>(state.file("legacy-cursor.json"), LegacyCursor.class);
-        LegacyCursor resumeAt = cursor.load().orElse(LegacyCursor.startingAt(startTime));
-        LOG.info("Reading with the search API from window {} (page key \"{}\", after event {})",
-                resumeAt.windowStart(), resumeAt.pageKey(), resumeAt.lastEventId());
-        DeliveryLedger<LegacyCursor> ledger = new DeliveryLedger<>(cursor::update);
-        DeliveredEvents delivered = new DeliveredEvents(state.file("delivered-ids"), DELIVERED_IDS_PER_SEGMENT);
-
+    private static int runPipeline(ExporterConfig config, TeleportClient teleport, Outputs.Output output,
+            StateFile<LegacyCursor> cursor, LegacyCursor resumeAt, DeliveryLedger<LegacyCursor> ledger,
+            DeliveredEvents delivered) {
         Main main = new Main();
         ExportProgress progress = new ExportProgress(config.bool(EXIT_ON_LAST_EVENT), ledger, cursor, main::completed);
         main.bind("auditReader", new LegacySearchReader(teleport::getUnstructuredEvents, ledger, resumeAt,
@@ -88,29 +93,32 @@ public final class ExporterApp {
         main.bind("deliveredEvents", delivered);
         main.bind("ledger", ledger);
         main.bind("batches", new BatchAggregation());
-        main.bind("sink", sink);
+        main.bind(output.beanName(), output.bean());
         main.bind("cursor", cursor);
         main.bind("progress", progress);
         main.bind("readFailures", new ReadFailures(config.duration(TIMEOUT)));
 
-        configureCamel(main, config);
+        configureCamel(main, config, output.routeFile());
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void afterStop(BaseMainSupport main) {
                 cursor.flush(); // the last acknowledged position, once nothing is in flight any more
             }
         });
+        delivered.start();
         try {
             main.run();
         } catch (Exception e) {
             throw new IllegalStateException("the pipeline failed: " + e.getMessage(), e);
+        } finally {
+            delivered.stop();
         }
         return 0;
     }
 
-    private static void configureCamel(Main main, ExporterConfig config) {
+    private static void configureCamel(Main main, ExporterConfig config, String outputRoutes) {
         main.configure().withName("teleport-event-exporter");
-        main.configure().withRoutesIncludePattern(routesPattern(config));
+        main.configure().withRoutesIncludePattern(routesPattern(config, outputRoutes));
         main.configure().withShutdownTimeout(5);
         main.configure().withJmxEnabled(config.bool(ConfigKey.JMX));
         // every non-secret key can be used as {{key}} in the routes; secrets never reach Camel's logs
@@ -126,12 +134,16 @@ public final class ExporterApp {
         config.camelProperties().forEach(main::addInitialProperty);
     }
 
-    /** A routes/ directory next to the configuration file wins over the copy in the jar. */
-    static String routesPattern(ExporterConfig config) {
-        return config.configFile()
+    /**
+     * The reading routes and the output's delivery routes. A routes/ directory next to the
+     * configuration file wins over the copy in the jar.
+     */
+    static String routesPattern(ExporterConfig config, String outputRoutes) {
+        String base = config.configFile()
                 .map(file -> file.toAbsolutePath().getParent().resolve("routes"))
                 .filter(Files::isDirectory)
-                .map(dir -> "file:" + dir + "/*.yaml")
-                .orElse("classpath:routes/*.yaml");
+                .map(dir -> "file:" + dir + "/")
+                .orElse("classpath:routes/");
+        return base + "audit.yaml," + base + outputRoutes;
     }
 }

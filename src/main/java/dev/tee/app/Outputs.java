@@ -1,6 +1,7 @@
 package dev.tee.app;
 
 import static dev.tee.config.ConfigKey.DRY_RUN;
+import static dev.tee.config.ConfigKey.FORWARD_FILE_DIR;
 import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_BATCH_MODE;
 import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_CA;
 import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_CERT;
@@ -8,26 +9,63 @@ import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_KEY;
 import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_KEY_PASSPHRASE;
 import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_MAX_CONNECTIONS;
 import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_URL;
+import static dev.tee.config.ConfigKey.FORWARD_S3_ACCESS_KEY_ID;
+import static dev.tee.config.ConfigKey.FORWARD_S3_BUCKET;
+import static dev.tee.config.ConfigKey.FORWARD_S3_ENDPOINT;
+import static dev.tee.config.ConfigKey.FORWARD_S3_FLUSH_DELAY;
+import static dev.tee.config.ConfigKey.FORWARD_S3_PATH_STYLE;
+import static dev.tee.config.ConfigKey.FORWARD_S3_PREFIX;
+import static dev.tee.config.ConfigKey.FORWARD_S3_REGION;
+import static dev.tee.config.ConfigKey.FORWARD_S3_SECRET_ACCESS_KEY;
+import static dev.tee.config.ConfigKey.FORWARD_S3_SSE;
+import static dev.tee.config.ConfigKey.FORWARD_S3_SSE_KMS_KEY_ID;
 import static dev.tee.config.ConfigKey.OUTPUT;
 import static dev.tee.config.ConfigKey.STORAGE;
 import static dev.tee.config.ConfigKey.TELEPORT_ADDR;
 
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.HexFormat;
+import java.util.function.Consumer;
 
 import dev.tee.config.ConfigException;
 import dev.tee.config.ExporterConfig;
+import dev.tee.event.Batch;
+import dev.tee.sink.DeadLetters;
 import dev.tee.sink.DryRunSink;
 import dev.tee.sink.Sink;
 import dev.tee.sink.fluentd.BatchMode;
 import dev.tee.sink.fluentd.FluentdClient;
 import dev.tee.sink.fluentd.FluentdSink;
+import dev.tee.sink.s3.DirectoryObjectStore;
+import dev.tee.sink.s3.MinuteObject;
+import dev.tee.sink.s3.ObjectStore;
+import dev.tee.sink.s3.PantherWriter;
+import dev.tee.sink.s3.S3ObjectStore;
 import dev.tee.state.StateDirectory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 
-/** Chooses the state directory and builds the configured output. */
+/** Chooses the state directory and builds the configured output: its bean and its route file. */
 final class Outputs {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Outputs.class);
+
     private Outputs() {
+    }
+
+    /** The output's bean as the routes call it, the route file that calls it, and what to close. */
+    record Output(String beanName, Object bean, String routeFile, AutoCloseable resource) implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                LOG.warn("Closing the output failed: {}", e.getMessage());
+            }
+        }
     }
 
     /**
@@ -44,15 +82,38 @@ final class Outputs {
         return StateDirectory.open(real.path().resolve("dry_run"), HexFormat.of().formatHex(random));
     }
 
-    static Sink sink(ExporterConfig config, StateDirectory state) {
+    /** @param acknowledge records a batch as delivered (for outputs that acknowledge on their own) */
+    static Output open(ExporterConfig config, StateDirectory state, Consumer<Batch> acknowledge) {
         if (config.bool(DRY_RUN)) {
-            return new DryRunSink();
+            Sink sink = new DryRunSink();
+            return new Output("sink", sink, "deliver-batches.yaml", sink);
         }
         String output = config.string(OUTPUT);
-        if (output.equals("fluentd")) {
-            return fluentd(config, state);
+        switch (output) {
+            case "fluentd" -> {
+                Sink sink = fluentd(config, state);
+                return new Output("sink", sink, "deliver-batches.yaml", sink);
+            }
+            case "s3" -> {
+                S3ObjectStore store = S3ObjectStore.open(s3Settings(config));
+                LOG.info("Writing Panther's layout to s3://{}/{}", store.bucket(), config.string(FORWARD_S3_PREFIX));
+                return objects(config, state, store, acknowledge, store);
+            }
+            case "file" -> {
+                DirectoryObjectStore store = new DirectoryObjectStore(config.path(FORWARD_FILE_DIR));
+                LOG.info("Writing Panther's layout to {}", store.root().resolve(config.string(FORWARD_S3_PREFIX)));
+                return objects(config, state, store, acknowledge, () -> { });
+            }
+            default -> throw new ConfigException("output: \"" + output + "\" is not one of fluentd, s3, file");
         }
-        throw new ConfigException("output: \"" + output + "\" is not available yet in this version");
+    }
+
+    private static Output objects(ExporterConfig config, StateDirectory state, ObjectStore store,
+            Consumer<Batch> acknowledge, AutoCloseable resource) {
+        PantherWriter writer = new PantherWriter(config.string(FORWARD_S3_PREFIX), MinuteObject.DEFAULT_MAX_BYTES,
+                config.duration(FORWARD_S3_FLUSH_DELAY), store, new DeadLetters(state.path()), acknowledge,
+                Clock.systemUTC());
+        return new Output("panther", writer, "deliver-objects.yaml", resource);
     }
 
     private static FluentdSink fluentd(ExporterConfig config, StateDirectory state) {
@@ -64,5 +125,27 @@ final class Outputs {
         config.optionalString(FORWARD_FLUENTD_KEY_PASSPHRASE).ifPresent(p -> client.keyPassphrase(p.toCharArray()));
         return new FluentdSink(client.build(), config.string(FORWARD_FLUENTD_URL),
                 BatchMode.of(config.string(FORWARD_FLUENTD_BATCH_MODE)), state.path());
+    }
+
+    private static S3ObjectStore.Settings s3Settings(ExporterConfig config) {
+        S3ObjectStore.StaticKeys keys = config.optionalString(FORWARD_S3_ACCESS_KEY_ID)
+                .map(id -> new S3ObjectStore.StaticKeys(id, config.string(FORWARD_S3_SECRET_ACCESS_KEY)))
+                .orElse(null);
+        String sse = config.string(FORWARD_S3_SSE);
+        return new S3ObjectStore.Settings(config.string(FORWARD_S3_BUCKET), region(config),
+                config.optionalUrl(FORWARD_S3_ENDPOINT).orElse(null), config.bool(FORWARD_S3_PATH_STYLE), keys,
+                sse.equals("none") ? null : sse, config.optionalString(FORWARD_S3_SSE_KMS_KEY_ID).orElse(null));
+    }
+
+    /** forward.s3.region, else the AWS SDK's own lookup (AWS_REGION, profile, instance metadata). */
+    private static String region(ExporterConfig config) {
+        return config.optionalString(FORWARD_S3_REGION).orElseGet(() -> {
+            try {
+                return DefaultAwsRegionProviderChain.builder().build().getRegion().id();
+            } catch (SdkClientException e) {
+                throw new ConfigException("forward.s3.region: not set, and the AWS default chain (AWS_REGION, "
+                        + "~/.aws/config, instance metadata) names no region either");
+            }
+        });
     }
 }

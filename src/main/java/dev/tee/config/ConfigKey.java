@@ -117,6 +117,8 @@ public enum ConfigKey {
             "AWS access key id, with forward.s3.secret-access-key; default: the AWS default provider chain."),
     FORWARD_S3_SECRET_ACCESS_KEY("forward.s3.secret-access-key", ValueType.secret(), null, List.of(), List.of(),
             "AWS secret access key of forward.s3.access-key-id; best given in the environment."),
+    FORWARD_S3_FLUSH_DELAY("forward.s3.flush-delay", ValueType.positiveDuration(), "5s", List.of(), List.of(),
+            "With output s3 or file, how long the source must be quiet before a past minute's object is written."),
 
     FORWARD_FILE_DIR("forward.file.dir", ValueType.path(), null, List.of(), List.of(),
             "Directory that receives the S3 layout as local files; required with output=file."),

@@ -94,7 +94,7 @@ class AuditRoutesTest {
         main.bind("cursor", new StateFile<>(storage.resolve("cursor.json"), String.class));
         main.bind("progress", new ExportProgress(false, ledger, new StateFile<>(storage.resolve("x"), String.class), () -> { }));
         main.bind("readFailures", new ReadFailures(Duration.ofMillis(50)));
-        main.configure().withRoutesIncludePattern("file:routes/*.yaml");
+        main.configure().withRoutesIncludePattern("file:routes/audit.yaml,file:routes/deliver-batches.yaml");
         main.configure().withJmxEnabled(false);
         main.addInitialProperty("batch", "3");
         main.addInitialProperty("poll-period-ms", "50");

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import dev.tee.config.ConfigException;
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
+import dev.tee.sink.DeadLetters;
 import dev.tee.sink.Sink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -5,6 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,9 +15,6 @@ import java.util.TreeMap;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 
 /** The content of one S3 object: the Panther lines of one UTC minute, in order, capped in uncompressed size. */
 public final class MinuteObject {
@@ -28,7 +26,6 @@ public final class MinuteObject {
      */
     public static final long DEFAULT_MAX_BYTES = 64L * 1024 * 1024;
 
-    private static final JsonFactory JSON = new JsonFactory();
     private static final int GZIP_BUFFER = 64 * 1024;
 
     private final Instant minute;
@@ -132,55 +129,31 @@ public final class MinuteObject {
     }
 
     /**
-     * The {@code uid}s of the lines of an object's body, in order (lines without a string {@code uid},
-     * which Teleport events only lack when they are not audit events, are skipped). Used when a
-     * conditional PUT finds the key taken, to learn which of our events the object already holds. The
-     * body may be several gzip members; lines are split on LF only, as Panther reads them.
+     * The lines of an object's body, in order, without their LF. Used when a conditional write finds
+     * the key taken, to learn which of our lines the object already holds: lines are compared whole,
+     * so events without a uid are recognised too. The body may be several gzip members; lines are
+     * split on LF only, as Panther reads them.
      *
-     * @throws IllegalArgumentException when the body is not gzip or a line is not a JSON object
+     * @throws IllegalArgumentException when the body is not gzip
      */
-    public static List<String> uids(byte[] gzipBody) {
+    public static List<String> lines(byte[] gzipBody) {
         byte[] content;
         try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(gzipBody), GZIP_BUFFER)) {
             content = in.readAllBytes();
         } catch (IOException e) {
             throw new IllegalArgumentException("not a gzip body: " + e.getMessage(), e);
         }
-        List<String> uids = new ArrayList<>();
+        List<String> lines = new ArrayList<>();
         int start = 0;
-        int lineNumber = 1;
-        for (int i = 0; i <= content.length; i++) {
-            if (i == content.length || content[i] == '\n') {
-                if (i > start) {
-                    String uid = topLevelUid(content, start, i - start, lineNumber);
-                    if (uid != null) {
-                        uids.add(uid);
-                    }
-                }
+        for (int i = 0; i < content.length; i++) {
+            if (content[i] == '\n') {
+                lines.add(new String(content, start, i - start, StandardCharsets.UTF_8));
                 start = i + 1;
-                lineNumber++;
             }
         }
-        return uids;
-    }
-
-    /** Reads only as far as the top-level {@code uid} member; nested values are skipped unparsed. */
-    private static String topLevelUid(byte[] content, int offset, int length, int lineNumber) {
-        try (JsonParser parser = JSON.createParser(content, offset, length)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                throw new IllegalArgumentException("line " + lineNumber + " is not a JSON object");
-            }
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String name = parser.currentName();
-                JsonToken value = parser.nextToken();
-                if (name.equals("uid") && value == JsonToken.VALUE_STRING) {
-                    return parser.getText();
-                }
-                parser.skipChildren();
-            }
-            return null;
-        } catch (IOException e) {
-            throw new IllegalArgumentException("line " + lineNumber + " is not JSON: " + e.getMessage(), e);
+        if (start < content.length) {
+            lines.add(new String(content, start, content.length - start, StandardCharsets.UTF_8));
         }
+        return lines;
     }
 }

@@ -32,7 +32,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.StorageClass;
 
 /** The bucket our objects go to: conditional PUT, GET and LIST over the AWS SDK v2 {@link S3Client}. */
-public final class S3ObjectStore implements AutoCloseable {
+public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     /** fluent-plugin-s3's Content-Type for {@code store_as gzip}; no Content-Encoding is sent. */
     public static final String GZIP_CONTENT_TYPE = "application/x-gzip";
@@ -54,13 +54,6 @@ public final class S3ObjectStore implements AutoCloseable {
             "IllegalLocationConstraintException");
 
     /** What {@link #putIfAbsent} found. */
-    public enum PutOutcome {
-        /** The object was written. */
-        CREATED,
-        /** The key was already taken (412 to {@code If-None-Match: *}); nothing was written. */
-        ALREADY_EXISTS
-    }
-
     /** Static access keys; {@code toString} never shows the secret. */
     public record StaticKeys(String accessKeyId, String secretAccessKey) {
         public StaticKeys {
@@ -143,6 +136,11 @@ public final class S3ObjectStore implements AutoCloseable {
      *     same key is in progress (409): retry
      * @throws S3RefusedException the request can never succeed with this configuration
      */
+    @Override
+    public PutOutcome putIfAbsent(String key, byte[] gzipBody) {
+        return putIfAbsent(key, gzipBody, GZIP_CONTENT_TYPE);
+    }
+
     public PutOutcome putIfAbsent(String key, byte[] body, String contentType) {
         PutObjectRequest.Builder request = PutObjectRequest.builder()
                 .bucket(settings.bucket())
@@ -171,7 +169,7 @@ public final class S3ObjectStore implements AutoCloseable {
         }
     }
 
-    /** The object's bytes, or empty when the key does not exist. */
+    @Override
     public Optional<byte[]> get(String key) {
         try {
             return Optional.of(client.getObjectAsBytes(GetObjectRequest.builder()

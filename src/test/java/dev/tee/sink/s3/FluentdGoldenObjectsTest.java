@@ -69,20 +69,17 @@ class FluentdGoldenObjectsTest {
     }
 
     @Test
-    void readsTheUidsBackFromFluentdsObjects() throws Exception {
+    void readsTheLinesBackFromFluentdsObjects() throws Exception {
         for (String object : Fixtures.lines(GOLDEN + "objects.jsonl")) {
             JsonNode node = JSON.readTree(object);
             StringBuilder content = new StringBuilder();
-            List<String> uids = new ArrayList<>();
+            List<String> lines = new ArrayList<>();
             for (JsonNode line : node.get("lines")) {
                 content.append(line.asText()).append('\n');
-                JsonNode uid = JSON.readTree(line.asText()).get("uid");
-                if (uid != null) {
-                    uids.add(uid.asText());
-                }
+                lines.add(line.asText());
             }
-            assertThat(MinuteObject.uids(gzip(content.toString())))
-                    .as(node.get("key").asText()).containsExactlyElementsOf(uids);
+            assertThat(MinuteObject.lines(gzip(content.toString())))
+                    .as(node.get("key").asText()).containsExactlyElementsOf(lines);
         }
     }
 

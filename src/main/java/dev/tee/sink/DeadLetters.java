@@ -1,4 +1,4 @@
-package dev.tee.sink.fluentd;
+package dev.tee.sink;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -20,12 +20,13 @@ import dev.tee.event.AuditEvent;
 
 /**
  * The dead-letter file {@code dead-letter.jsonl} in the state directory: one JSON line per event
- * Fluentd rejected, so that nothing is dropped silently (DESIGN.md §7). Audit events are sensitive,
+ * an output refused for good (Fluentd's 4xx, a time Panther's layout cannot carry), so that nothing
+ * is dropped silently (DESIGN.md §7). Audit events are sensitive,
  * so the file is created owner-only.
  */
-final class DeadLetters {
+public final class DeadLetters {
 
-    static final String FILE_NAME = "dead-letter.jsonl";
+    public static final String FILE_NAME = "dead-letter.jsonl";
 
     private static final JsonFactory JSON = new JsonFactory();
     private static final Set<StandardOpenOption> APPEND =
@@ -33,16 +34,19 @@ final class DeadLetters {
 
     private final Path file;
 
-    DeadLetters(Path directory) {
+    public DeadLetters(Path directory) {
         this.file = directory.resolve(FILE_NAME);
     }
 
-    Path file() {
+    public Path file() {
         return file;
     }
 
-    /** Appends {@code {"time","status","response","url","event"}} for {@code event}; the event is embedded as sent. */
-    synchronized void append(AuditEvent event, int status, String response, String url) {
+    /**
+     * Appends {@code {"time","status","response","url","event"}} for {@code event}; the event is
+     * embedded as sent. {@code url} is where it was refused (a Fluentd URL, an S3 key prefix).
+     */
+    public synchronized void append(AuditEvent event, int status, String response, String url) {
         ByteArrayOutputStream line = new ByteArrayOutputStream(event.json().length + response.length() + 256);
         try (JsonGenerator json = JSON.createGenerator(line)) {
             json.writeStartObject();

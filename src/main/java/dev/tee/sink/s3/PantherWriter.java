@@ -1,0 +1,193 @@
+package dev.tee.sink.s3;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+import dev.tee.event.AuditEvent;
+import dev.tee.event.Batch;
+import dev.tee.sink.DeadLetters;
+import dev.tee.sink.OutputUnavailableException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes audit events as the objects Fluentd's S3 output writes for Panther: one object per UTC
+ * minute of event time, {@code <prefix><yyyyMMddHHmm00>_<n>.gz}, written once the minute is complete,
+ * each event acknowledged only after its object is stored.
+ *
+ * <p>A minute is complete when the source has moved past it (an event of a later minute arrived), or
+ * when it is over and no event at all came during {@code flushDelay} (the source caught up with live
+ * data, or stalled). So a backfill of months writes one object per minute with events, not one per
+ * batch, however slowly pages arrive.
+ *
+ * <p>Exactly once: every object is written with create-if-absent, trying {@code _0}, {@code _1}, ...
+ * When a key is taken, the object there is read back; our lines it already holds (a replay after a
+ * crash between the write and the acknowledgement) count as delivered, and only the rest goes to the
+ * next key. No event is ever in two objects, whatever the crash.
+ */
+public final class PantherWriter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PantherWriter.class);
+
+    private final String prefix;
+    private final long maxObjectBytes;
+    private final Duration flushDelay;
+    private final ObjectStore store;
+    private final DeadLetters deadLetters;
+    private final Consumer<Batch> acknowledge;
+    private final Clock clock;
+
+    private final TreeMap<Instant, Minute> pending = new TreeMap<>();
+    /** The lowest index not known to be taken, per minute written in this run. */
+    private final Map<Instant, Integer> nextIndex = new HashMap<>();
+    private Instant newestMinute = Instant.MIN;
+    private Instant lastAdded = Instant.MIN;
+    private long objectsWritten;
+    private long objectsFoundWritten;
+
+    /**
+     * @param acknowledge called with the events of every object once it is stored (or found stored)
+     */
+    public PantherWriter(String prefix, long maxObjectBytes, Duration flushDelay, ObjectStore store,
+            DeadLetters deadLetters, Consumer<Batch> acknowledge, Clock clock) {
+        this.prefix = prefix;
+        this.maxObjectBytes = maxObjectBytes;
+        this.flushDelay = flushDelay;
+        this.store = store;
+        this.deadLetters = deadLetters;
+        this.acknowledge = acknowledge;
+        this.clock = clock;
+    }
+
+    /** Buffers a batch's events under their minutes; they are acknowledged when written. */
+    public synchronized void add(Batch batch) {
+        Instant now = clock.instant();
+        for (AuditEvent event : batch.events()) {
+            PantherLine line;
+            try {
+                line = PantherLine.of(event, now);
+            } catch (InvalidEventTimeException e) {
+                // Fluentd answers 400 for such an event; here it goes to the dead letters the same way
+                deadLetters.append(event, 400, e.getMessage(), prefix);
+                LOG.warn("Event {} ({}) cannot be written in Panther's layout: {}; see {}", event.id(), event.type(),
+                        e.getMessage(), deadLetters.file());
+                acknowledge.accept(new Batch(List.of(event)));
+                continue;
+            }
+            pending.computeIfAbsent(line.minute(), Minute::new).add(line, event);
+            lastAdded = now;
+            if (line.minute().isAfter(newestMinute)) {
+                newestMinute = line.minute();
+            }
+        }
+    }
+
+    /** Writes every complete minute (see the class comment); the rest stays buffered. */
+    public synchronized void flushDue() {
+        Instant now = clock.instant();
+        boolean quiet = !now.isBefore(lastAdded.plus(flushDelay));
+        for (Iterator<Minute> it = pending.values().iterator(); it.hasNext(); ) {
+            Minute minute = it.next();
+            boolean sourceMovedOn = minute.start.isBefore(newestMinute);
+            boolean quietAndOver = quiet && !now.isBefore(minute.start.plusSeconds(60));
+            if (sourceMovedOn || quietAndOver) {
+                write(minute);
+                it.remove();
+            }
+        }
+    }
+
+    /** Minutes buffered and not yet written. */
+    public synchronized int pendingMinutes() {
+        return pending.size();
+    }
+
+    public synchronized long objectsWritten() {
+        return objectsWritten;
+    }
+
+    /** Objects that a replay found already stored (a crash came between a write and its acknowledgement). */
+    public synchronized long objectsFoundWritten() {
+        return objectsFoundWritten;
+    }
+
+    private void write(Minute minute) {
+        List<PantherLine> lines = minute.lines;
+        List<AuditEvent> events = minute.events;
+        // several objects when the minute passes the size cap, each with the events of its lines
+        int first = 0;
+        while (first < lines.size()) {
+            MinuteObject object = new MinuteObject(minute.start, maxObjectBytes);
+            int end = first;
+            while (end < lines.size() && object.accepts(lines.get(end))) {
+                object.add(lines.get(end++));
+            }
+            store(minute.start, lines.subList(first, end), events.subList(first, end));
+            first = end;
+        }
+    }
+
+    /** Stores these lines under the first free key of the minute, skipping any the store already holds. */
+    private void store(Instant minute, List<PantherLine> lines, List<AuditEvent> events) {
+        List<PantherLine> toWrite = new ArrayList<>(lines);
+        List<AuditEvent> toAcknowledge = new ArrayList<>(events);
+        int index = nextIndex.getOrDefault(minute, 0);
+        while (!toWrite.isEmpty()) {
+            PantherObjectKey key = new PantherObjectKey(prefix, minute, index);
+            MinuteObject object = new MinuteObject(minute, Long.MAX_VALUE);
+            toWrite.forEach(object::add);
+            ObjectStore.PutOutcome outcome = store.putIfAbsent(key.key(), object.gzip());
+            index++;
+            if (outcome == ObjectStore.PutOutcome.CREATED) {
+                LOG.debug("wrote {} ({} events)", key, toWrite.size());
+                objectsWritten++;
+                nextIndex.put(minute, index);
+                acknowledge.accept(new Batch(toAcknowledge));
+                return;
+            }
+            Set<String> stored = new HashSet<>(MinuteObject.lines(store.get(key.key())
+                    .orElseThrow(() -> new OutputUnavailableException(key + " is taken but cannot be read yet"))));
+            List<AuditEvent> found = new ArrayList<>();
+            for (int i = toWrite.size() - 1; i >= 0; i--) {
+                if (stored.contains(toWrite.get(i).toString())) {
+                    found.add(0, toAcknowledge.get(i));
+                    toWrite.remove(i);
+                    toAcknowledge.remove(i);
+                }
+            }
+            if (!found.isEmpty()) {
+                LOG.info("{} already holds {} of these events (written before a restart); not writing them again",
+                        key, found.size());
+                objectsFoundWritten++;
+                acknowledge.accept(new Batch(found));
+            }
+            nextIndex.put(minute, index);
+        }
+    }
+
+    /** The buffered events of one UTC minute, in arrival order. */
+    private static final class Minute {
+        final Instant start;
+        final List<PantherLine> lines = new ArrayList<>();
+        final List<AuditEvent> events = new ArrayList<>();
+
+        Minute(Instant start) {
+            this.start = start;
+        }
+
+        void add(PantherLine line, AuditEvent event) {
+            lines.add(line);
+            events.add(event);
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package dev.tee.sink.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tee.event.AuditEvent;
+import dev.tee.event.Batch;
+import dev.tee.event.EventJson;
+import dev.tee.sink.DeadLetters;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PantherWriterTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private final List<String> acknowledged = new ArrayList<>();
+    private Instant now = Instant.parse("2026-11-23T18:00:00Z");
+    private final Clock clock = new Clock() {
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    };
+
+    private PantherWriter writer() {
+        return new PantherWriter("teleport/logs", MinuteObject.DEFAULT_MAX_BYTES, Duration.ofSeconds(5),
+                new DirectoryObjectStore(dir.resolve("out")), new DeadLetters(dir),
+                batch -> batch.events().forEach(e -> acknowledged.add(e.id())), clock);
+    }
+
+    @Test
+    void writesAMinuteOnceTheSourceHasMovedPastIt() throws Exception {
+        PantherWriter writer = writer();
+        writer.add(batch(event("a", "2026-11-23T17:22:01.5Z"), event("b", "2026-11-23T17:22:59Z")));
+        writer.flushDue();
+        assertThat(keys()).isEmpty(); // 17:22 could still get events... until the clock or the source says otherwise
+        now = Instant.parse("2026-11-23T17:22:30Z");
+        writer.flushDue();
+        assertThat(keys()).isEmpty();
+
+        writer.add(batch(event("c", "2026-11-23T17:23:00Z")));
+        writer.flushDue();
+        assertThat(keys()).containsExactly("teleport/logs20261123172200_0.gz");
+        assertThat(acknowledged).containsExactly("a", "b");
+        assertThat(lines("teleport/logs20261123172200_0.gz")).hasSize(2)
+                .first().asString().endsWith(",\"time\":\"2026-11-23T17:22:01Z\"}");
+    }
+
+    @Test
+    void writesALiveMinuteAfterItIsOverAndQuiet() {
+        PantherWriter writer = writer();
+        now = Instant.parse("2026-11-23T17:22:58Z");
+        writer.add(batch(event("a", "2026-11-23T17:22:30Z")));
+        now = Instant.parse("2026-11-23T17:23:02Z");
+        writer.flushDue();
+        assertThat(acknowledged).isEmpty(); // over, but not yet quiet for 5 s after the last event
+        now = Instant.parse("2026-11-23T17:23:03Z");
+        writer.flushDue();
+        assertThat(acknowledged).containsExactly("a");
+    }
+
+    @Test
+    void aBackfillWritesOneObjectPerMinuteNotPerBatch() throws Exception {
+        PantherWriter writer = writer();
+        for (int batch = 0; batch < 10; batch++) {
+            List<AuditEvent> events = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                int n = batch * 20 + i;
+                events.add(event("e" + n, Instant.parse("2019-04-22T10:00:00Z").plusSeconds(n * 3).toString()));
+            }
+            writer.add(batch(events.toArray(AuditEvent[]::new)));
+            writer.flushDue();
+        }
+        writer.flushDue();
+        assertThat(keys()).hasSize(9).allSatisfy(key -> assertThat(key).endsWith("_0.gz")); // 600 s of events
+        assertThat(acknowledged).hasSize(180); // the last minute waits: it may get more events
+    }
+
+    @Test
+    void aReplayAfterACrashRecognisesWhatIsAlreadyWrittenAndWritesOnlyTheRest() throws Exception {
+        PantherWriter first = writer();
+        first.add(batch(event("a", "2026-11-23T17:22:01Z"), event("b", "2026-11-23T17:22:02Z"),
+                event("next", "2026-11-23T17:23:00Z")));
+        first.flushDue();
+        acknowledged.clear(); // the crash: written, but never acknowledged
+
+        PantherWriter replay = writer();
+        replay.add(batch(event("a", "2026-11-23T17:22:01Z"), event("b", "2026-11-23T17:22:02Z"),
+                event("late", "2026-11-23T17:22:03Z"), event("next", "2026-11-23T17:23:00Z")));
+        replay.flushDue();
+
+        assertThat(acknowledged).containsExactly("a", "b", "late");
+        assertThat(replay.objectsFoundWritten()).isEqualTo(1);
+        assertThat(keys()).containsExactly("teleport/logs20261123172200_0.gz", "teleport/logs20261123172200_1.gz");
+        assertThat(lines("teleport/logs20261123172200_1.gz")).hasSize(1).first().asString().contains("\"uid\":\"late\"");
+    }
+
+    @Test
+    void anEventWhoseTimePantherCannotReadGoesToTheDeadLetters() throws Exception {
+        PantherWriter writer = writer();
+        AuditEvent bad = new AuditEvent("bad", "user.login", Instant.EPOCH, 0,
+                EventJson.toStruct(JSON.readTree("{\"event\":\"user.login\",\"uid\":\"bad\",\"time\":1694}")), 0);
+        writer.add(batch(bad));
+        assertThat(acknowledged).containsExactly("bad");
+        assertThat(Files.readString(dir.resolve(DeadLetters.FILE_NAME)))
+                .contains("\"status\":400", "value must be string: 1694", "\"uid\":\"bad\"");
+    }
+
+    private List<String> keys() throws Exception {
+        Path root = dir.resolve("out");
+        if (!Files.exists(root)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
+        }
+    }
+
+    private List<String> lines(String key) throws Exception {
+        return MinuteObject.lines(Files.readAllBytes(dir.resolve("out").resolve(key)));
+    }
+
+    private static Batch batch(AuditEvent... events) {
+        return new Batch(List.of(events));
+    }
+
+    private static AuditEvent event(String uid, String time) {
+        try {
+            return new AuditEvent(uid, "user.login", Instant.parse(time), 0, EventJson.toStruct(JSON.readTree(
+                    "{\"event\":\"user.login\",\"code\":\"T1000I\",\"uid\":\"" + uid + "\",\"time\":\"" + time + "\"}")), 0);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
