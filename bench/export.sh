@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# End-to-end export benchmark: fake Teleport -> exporter (child JVM) -> Fluentd stand-in or S3Proxy.
+#   bench/export.sh --events=100000 --output=fluentd
+#   bench/export.sh --events=1000000 --output=s3
+# Builds the test classes if needed; prints events/s and the exporter's peak RSS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -f target/bench-classpath.txt ] || [ pom.xml -nt target/bench-classpath.txt ]; then
+    mvn -q -B -ntp test-compile dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
+fi
+mvn -q -B -ntp test-compile
+exec java -Xmx8g -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" dev.tee.bench.ExportBenchmark "$@"

@@ -1,0 +1,118 @@
+package dev.tee.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tee.demo.DemoEnvironment;
+import dev.tee.demo.EventGenerator;
+import dev.tee.testing.ExporterProcess;
+import dev.tee.testing.S3ProxyServer;
+
+/**
+ * End-to-end throughput: a fake Teleport serving N generated events (spread over 30 days), the real
+ * exporter as a child JVM, and the Fluentd stand-in or S3Proxy. Reports events/s, time to first
+ * delivery and the exporter's peak RSS. Run with bench/export.sh (see bench/README.md).
+ */
+public final class ExportBenchmark {
+
+    private ExportBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = new HashMap<>(Map.of("events", "100000", "output", "fluentd", "batch", "20"));
+        for (String arg : args) {
+            String[] pair = arg.replaceFirst("^--", "").split("=", 2);
+            options.put(pair[0], pair[1]);
+        }
+        int events = Integer.parseInt(options.get("events"));
+        String output = options.get("output");
+        Path dir = Files.createTempDirectory("tee-bench-");
+
+        Instant start = Instant.now().truncatedTo(ChronoUnit.SECONDS).minus(Duration.ofDays(30));
+        List<ObjectNode> generated = new EventGenerator(3, start, Duration.ofDays(30).dividedBy(events)).generate(events);
+        long bytes = generated.stream().mapToLong(e -> e.toString().length()).sum();
+        System.out.printf("%d events, %.0f bytes each on average, over 30 days; output %s, batch %s%n",
+                events, (double) bytes / events, output, options.get("batch"));
+
+        S3ProxyServer s3 = null;
+        try (DemoEnvironment world = DemoEnvironment.start(dir, generated, builder -> { })) {
+            generated = null; // the fake Teleport holds its own copy
+            Map<String, String> settings = new HashMap<>(Map.of(
+                    "start-time", start.toString(),
+                    "batch", options.get("batch"),
+                    "timeout", "500ms",
+                    "exit-on-last-event", "true",
+                    "management.port", "0"));
+            LongSupplier delivered;
+            if (output.equals("fluentd")) {
+                delivered = () -> world.fluentd().eventCount();
+            } else {
+                s3 = S3ProxyServer.start();
+                s3.createBucket("bench");
+                settings.putAll(Map.of("output", "s3", "forward.s3.bucket", "bench",
+                        "forward.s3.region", S3ProxyServer.REGION, "forward.s3.endpoint", s3.endpoint().toString(),
+                        "forward.s3.path-style", "true", "forward.s3.access-key-id", S3ProxyServer.ACCESS_KEY,
+                        "forward.s3.secret-access-key", S3ProxyServer.SECRET_KEY));
+                S3ProxyServer server = s3;
+                delivered = () -> server.client().listObjectsV2(b -> b.bucket("bench").maxKeys(1)).keyCount();
+            }
+            Path config = world.writeConfig(settings);
+
+            long began = System.nanoTime();
+            ExporterProcess exporter = ExporterProcess.start(config, dir.resolve("exporter.log"),
+                    options.containsKey("extra") ? options.get("extra").split(" ") : new String[0]);
+            AtomicLong peakRss = new AtomicLong();
+            long firstDelivery = 0;
+            while (exporter.isAlive()) {
+                peakRss.accumulateAndGet(rssKib(exporter.pid()), Math::max);
+                if (firstDelivery == 0 && delivered.getAsLong() > 0) {
+                    firstDelivery = System.nanoTime();
+                }
+                Thread.sleep(100);
+            }
+            int status = exporter.waitFor(Duration.ofSeconds(10));
+            long ended = System.nanoTime();
+            double total = (ended - began) / 1e9;
+            double export = (ended - (firstDelivery == 0 ? began : firstDelivery)) / 1e9;
+            System.out.printf("exit status %d; %.1f s in all (JVM start, connect, export, exit)%n", status, total);
+            System.out.printf("export: %.1f s from first delivery to exit -> %.0f events/s%n", export, events / export);
+            System.out.printf("peak RSS of the exporter: %d MiB%n", peakRss.get() / 1024);
+            if (output.equals("fluentd")) {
+                System.out.printf("Fluentd stand-in: %d events in %d requests%n", world.fluentd().eventCount(),
+                        world.fluentd().requestCount());
+            } else {
+                S3ProxyServer server = s3;
+                long objects = server.client().listObjectsV2Paginator(b -> b.bucket("bench")).contents().stream().count();
+                System.out.printf("S3: %d objects%n", objects);
+            }
+        } finally {
+            if (s3 != null) {
+                s3.close();
+            }
+        }
+    }
+
+    /** VmHWM (peak resident set) of a process, in KiB, from /proc. */
+    static long rssKib(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0; // the process just ended
+        }
+        return 0;
+    }
+}
