@@ -26,6 +26,7 @@ import dev.tee.pipeline.ReadFailures;
 import dev.tee.event.Batch;
 import dev.tee.source.LegacyCursor;
 import dev.tee.source.LegacySearchReader;
+import dev.tee.state.Acknowledger;
 import dev.tee.state.DeliveredEvents;
 import dev.tee.state.DeliveryLedger;
 import dev.tee.state.StateDirectory;
@@ -70,9 +71,10 @@ public final class ExporterApp {
         LegacyCursor resumeAt = cursor.load().orElse(LegacyCursor.startingAt(startTime));
         DeliveryLedger<LegacyCursor> ledger = new DeliveryLedger<>(cursor::update);
         DeliveredEvents delivered = new DeliveredEvents(state.file("delivered-ids"), DELIVERED_IDS_PER_SEGMENT);
+        Acknowledger acknowledger = new Acknowledger();
         Consumer<Batch> acknowledge = batch -> {
             delivered.remember(batch);
-            ledger.delivered(batch);
+            acknowledger.delivered(batch);
         };
         try (TeleportClient teleport = Teleport.connect(config);
              Outputs.Output output = Outputs.open(config, state, acknowledge)) {
@@ -91,7 +93,7 @@ public final class ExporterApp {
                 config.duration(WINDOW_SIZE), config.integer(BATCH), config.list(TYPES), Clock.systemUTC()));
         main.bind("eventFilter", new EventTypeFilter(config.list(TYPES), config.list(SKIP_EVENT_TYPES)));
         main.bind("deliveredEvents", delivered);
-        main.bind("ledger", ledger);
+        main.bind("ledger", new Acknowledger());
         main.bind("batches", new BatchAggregation());
         main.bind(output.beanName(), output.bean());
         main.bind("cursor", cursor);

@@ -4,11 +4,12 @@ import java.time.Instant;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import dev.tee.state.Receipt;
 
 /**
  * One Teleport audit (or session) event as read from the Auth Service: its id, type, time, index and
- * the whole event as a protobuf Struct, plus the sequence number the reader gave it so that the
- * delivery ledger can tell when it has been acknowledged.
+ * the whole event as a protobuf Struct, plus the receipt that tells its reader's delivery ledger when
+ * it has been acknowledged.
  */
 public final class AuditEvent {
 
@@ -17,16 +18,21 @@ public final class AuditEvent {
     private final Instant time;
     private final long index;
     private final Struct fields;
-    private final long sequence;
+    private final Receipt receipt;
     private volatile byte[] json;
 
-    public AuditEvent(String id, String type, Instant time, long index, Struct fields, long sequence) {
+    /** An event no ledger tracks. */
+    public AuditEvent(String id, String type, Instant time, long index, Struct fields) {
+        this(id, type, time, index, fields, Receipt.NONE);
+    }
+
+    public AuditEvent(String id, String type, Instant time, long index, Struct fields, Receipt receipt) {
         this.id = id;
         this.type = type;
         this.time = time;
         this.index = index;
         this.fields = fields;
-        this.sequence = sequence;
+        this.receipt = receipt;
     }
 
     public String id() {
@@ -49,9 +55,9 @@ public final class AuditEvent {
         return fields;
     }
 
-    /** The reader's sequence number of this event in this run; the ledger's key. */
-    public long sequence() {
-        return sequence;
+    /** Settles the event in its reader's ledger. */
+    public Receipt receipt() {
+        return receipt;
     }
 
     /** A top-level string field of the event, or null when absent or not a string. */

@@ -10,6 +10,7 @@ import java.util.function.Function;
 import com.google.protobuf.Timestamp;
 import dev.tee.event.AuditEvent;
 import dev.tee.state.DeliveryLedger;
+import dev.tee.state.Receipt;
 import dev.tee.teleport.proto.auditlog.EventUnstructured;
 import dev.tee.teleport.proto.auditlog.EventsUnstructured;
 import dev.tee.teleport.proto.auditlog.GetUnstructuredEventsRequest;
@@ -81,8 +82,7 @@ public final class LegacySearchReader {
         List<EventUnstructured> items = unseen(response.getItemsList());
         List<AuditEvent> events = new ArrayList<>(items.size());
         for (EventUnstructured item : items) {
-            long sequence = ledger.track(new LegacyCursor(windowStart, pageKey, item.getId()));
-            events.add(toAuditEvent(item, sequence));
+            events.add(toAuditEvent(item, ledger.track(new LegacyCursor(windowStart, pageKey, item.getId()))));
         }
         if (!items.isEmpty()) {
             skipThrough = items.get(items.size() - 1).getId();
@@ -118,9 +118,9 @@ public final class LegacySearchReader {
         return items;
     }
 
-    static AuditEvent toAuditEvent(EventUnstructured item, long sequence) {
+    static AuditEvent toAuditEvent(EventUnstructured item, Receipt receipt) {
         Instant time = Instant.ofEpochSecond(item.getTime().getSeconds(), item.getTime().getNanos());
-        return new AuditEvent(item.getId(), item.getType(), time, item.getIndex(), item.getUnstructured(), sequence);
+        return new AuditEvent(item.getId(), item.getType(), time, item.getIndex(), item.getUnstructured(), receipt);
     }
 
     private static Timestamp timestamp(Instant instant) {

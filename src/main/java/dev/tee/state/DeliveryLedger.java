@@ -4,8 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
-import dev.tee.event.AuditEvent;
-import dev.tee.event.Batch;
 
 /**
  * Knows, for every event read from Teleport, whether the output has acknowledged it (or it was
@@ -36,12 +34,12 @@ public final class DeliveryLedger<P> {
 
     /**
      * Registers an event the reader hands to the pipeline; {@code after} is where reading resumes
-     * once it and everything before it are settled. Returns the event's sequence number.
+     * once it and everything before it are settled.
      */
-    public synchronized long track(P after) {
+    public synchronized Receipt track(P after) {
         entries.add(new Entry<>(after, false));
         pending++;
-        return nextSequence++;
+        return new Receipt(this, nextSequence++);
     }
 
     /** Registers a position reached without an event (an empty page, a new window): settled at once. */
@@ -51,7 +49,7 @@ public final class DeliveryLedger<P> {
         advance();
     }
 
-    public synchronized void settle(long sequence) {
+    synchronized void settle(long sequence) {
         int at = (int) (sequence - headSequence) + head;
         if (sequence < headSequence || at >= entries.size()) {
             return; // already committed (a redelivered acknowledgement)
@@ -61,18 +59,6 @@ public final class DeliveryLedger<P> {
             entry.settled = true;
             pending--;
             advance();
-        }
-    }
-
-    /** An event the pipeline dropped on purpose (filtered out, or delivered before). */
-    public void skipped(AuditEvent event) {
-        settle(event.sequence());
-    }
-
-    /** A batch the output acknowledged (each event delivered or dead-lettered). */
-    public void delivered(Batch batch) {
-        for (AuditEvent event : batch.events()) {
-            settle(event.sequence());
         }
     }
 

@@ -87,7 +87,7 @@ class AuditRoutesTest {
         main = new Main();
         main.bind("auditReader", reader);
         main.bind("sink", sink);
-        main.bind("ledger", ledger);
+        main.bind("ledger", new dev.tee.state.Acknowledger());
         main.bind("deliveredEvents", delivered);
         main.bind("eventFilter", new EventTypeFilter(List.of(), List.of("print")));
         main.bind("batches", new BatchAggregation());
@@ -109,7 +109,7 @@ class AuditRoutesTest {
         DeliveredEvents delivered = new DeliveredEvents(storage.resolve("delivered-ids"), 1000);
         delivered.start();
         delivered.remember(new Batch(List.of(new AuditEvent("old-1", "user.login", Instant.EPOCH, 0,
-                Struct.getDefaultInstance(), -1))));
+                Struct.getDefaultInstance()))));
         ScriptedSink sink = new ScriptedSink();
         sink.failuresLeft.set(3);
         ScriptedReader reader = new ScriptedReader(List.of(

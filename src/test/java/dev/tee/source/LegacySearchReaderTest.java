@@ -121,11 +121,11 @@ class LegacySearchReaderTest {
         assertThat(first).hasSize(4);
         assertThat(second).hasSize(2);
 
-        ledger.settle(second.get(0).sequence());
-        ledger.settle(first.get(0).sequence());
+        second.get(0).receipt().settle();
+        first.get(0).receipt().settle();
         assertThat(commits).last().isEqualTo(new LegacyCursor(NOW.minusSeconds(3600), "", "e0"));
 
-        first.forEach(e -> ledger.settle(e.sequence()));
+        first.forEach(e -> e.receipt().settle());
         assertThat(commits).last().isEqualTo(new LegacyCursor(NOW.minusSeconds(3600), "4", "e4"));
     }
 

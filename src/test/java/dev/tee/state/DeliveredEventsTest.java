@@ -68,7 +68,7 @@ class DeliveredEventsTest {
     private static Batch batch(String... ids) {
         List<AuditEvent> events = new ArrayList<>();
         for (String id : ids) {
-            events.add(new AuditEvent(id, "user.login", Instant.EPOCH, 0, Struct.getDefaultInstance(), 0));
+            events.add(new AuditEvent(id, "user.login", Instant.EPOCH, 0, Struct.getDefaultInstance()));
         }
         return new Batch(events);
     }

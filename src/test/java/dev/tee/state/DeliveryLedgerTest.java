@@ -14,26 +14,26 @@ class DeliveryLedgerTest {
 
     @Test
     void commitsOnlyUpToTheFirstUnsettledEvent() {
-        long a = ledger.track("after-a");
-        long b = ledger.track("after-b");
-        long c = ledger.track("after-c");
+        Receipt a = ledger.track("after-a");
+        Receipt b = ledger.track("after-b");
+        Receipt c = ledger.track("after-c");
 
-        ledger.settle(c);
-        ledger.settle(b);
+        c.settle();
+        b.settle();
         assertThat(commits).isEmpty();
 
-        ledger.settle(a);
+        a.settle();
         assertThat(commits).containsExactly("after-c");
         assertThat(ledger.idle()).isTrue();
     }
 
     @Test
     void positionsWithoutEventsWaitForTheEventsBeforeThem() {
-        long a = ledger.track("after-a");
+        Receipt a = ledger.track("after-a");
         ledger.mark("next-page");
         assertThat(commits).isEmpty();
 
-        ledger.settle(a);
+        a.settle();
         assertThat(commits).containsExactly("next-page");
     }
 
@@ -45,30 +45,30 @@ class DeliveryLedgerTest {
 
     @Test
     void aRepeatedAcknowledgementChangesNothing() {
-        long a = ledger.track("after-a");
-        long b = ledger.track("after-b");
-        ledger.settle(a);
-        ledger.settle(a);
+        Receipt a = ledger.track("after-a");
+        Receipt b = ledger.track("after-b");
+        a.settle();
+        a.settle();
         assertThat(commits).containsExactly("after-a");
         assertThat(ledger.pending()).isEqualTo(1);
-        ledger.settle(b);
+        b.settle();
         assertThat(commits).containsExactly("after-a", "after-b");
     }
 
     @Test
     void staysCorrectAcrossCompactionOfLongRuns() {
-        List<Long> sequences = new ArrayList<>();
+        List<Receipt> sequences = new ArrayList<>();
         for (int i = 0; i < 20_000; i++) {
             sequences.add(ledger.track("after-" + i));
         }
         for (int i = 0; i < 20_000; i += 2) {
-            ledger.settle(sequences.get(i + 1));
-            ledger.settle(sequences.get(i));
+            sequences.get(i + 1).settle();
+            sequences.get(i).settle();
         }
         assertThat(commits).hasSize(10_000).last().isEqualTo("after-19999");
         assertThat(ledger.idle()).isTrue();
-        long next = ledger.track("after-next");
-        ledger.settle(next);
+        Receipt next = ledger.track("after-next");
+        next.settle();
         assertThat(commits).last().isEqualTo("after-next");
     }
 }

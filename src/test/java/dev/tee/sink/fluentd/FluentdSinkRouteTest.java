@@ -41,7 +41,7 @@ class FluentdSinkRouteTest {
                 node.put("time", false); // Fluentd answers 400 for this one
             }
             events.add(new AuditEvent("route-" + i, node.path("event").asText(), Instant.EPOCH, 0,
-                    EventJson.toStruct(node), i));
+                    EventJson.toStruct(node)));
         }
         FluentdClient client = FluentdClient.builder()
                 .cert(pki.clientCertFile()).key(pki.clientKeyFile()).ca(pki.caFile()).build();

@@ -429,6 +429,6 @@ class FluentdSinkTest {
         JsonNode time = node.get("time");
         Instant instant = time != null && time.isTextual() ? OffsetDateTime.parse(time.asText()).toInstant() : Instant.EPOCH;
         return new AuditEvent(node.get("uid").asText(), node.path("event").asText(), instant, node.path("ei").asLong(),
-                EventJson.toStruct(node), sequence);
+                EventJson.toStruct(node));
     }
 }

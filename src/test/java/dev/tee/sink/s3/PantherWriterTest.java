@@ -123,7 +123,7 @@ class PantherWriterTest {
     void anEventWhoseTimePantherCannotReadGoesToTheDeadLetters() throws Exception {
         PantherWriter writer = writer();
         AuditEvent bad = new AuditEvent("bad", "user.login", Instant.EPOCH, 0,
-                EventJson.toStruct(JSON.readTree("{\"event\":\"user.login\",\"uid\":\"bad\",\"time\":1694}")), 0);
+                EventJson.toStruct(JSON.readTree("{\"event\":\"user.login\",\"uid\":\"bad\",\"time\":1694}")));
         writer.add(batch(bad));
         assertThat(acknowledged).containsExactly("bad");
         assertThat(Files.readString(dir.resolve(DeadLetters.FILE_NAME)))
@@ -151,7 +151,7 @@ class PantherWriterTest {
     private static AuditEvent event(String uid, String time) {
         try {
             return new AuditEvent(uid, "user.login", Instant.parse(time), 0, EventJson.toStruct(JSON.readTree(
-                    "{\"event\":\"user.login\",\"code\":\"T1000I\",\"uid\":\"" + uid + "\",\"time\":\"" + time + "\"}")), 0);
+                    "{\"event\":\"user.login\",\"code\":\"T1000I\",\"uid\":\"" + uid + "\",\"time\":\"" + time + "\"}")));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

@@ -41,7 +41,7 @@ final class TestEvents {
         Struct struct = EventJson.toStruct(node);
         String id = node.hasNonNull("uid") ? node.get("uid").asText() : sha256(EventJson.goJson(struct));
         return new AuditEvent(id, node.path("event").asText(), readerTime(node.path("time").asText()),
-                node.path("ei").asLong(0), struct, sequence);
+                node.path("ei").asLong(0), struct);
     }
 
     /** The reader's parse of {@code time}; the tests feed odd times the reader would not see, and the line ignores it. */
