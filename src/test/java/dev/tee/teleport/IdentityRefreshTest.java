@@ -49,7 +49,7 @@ class IdentityRefreshTest {
     void exportContinuesAcrossARotationAndAfterTheOldCertificateExpired() {
         FakeTeleport fake = open(FakeTeleport.builder().bulkExport(true).eventsPerChunk(200).events(EVENTS).start());
         Path file = dir.resolve("identity");
-        fake.identity("exporter").validFor(Duration.ofSeconds(3)).writeIdentityFile(file);
+        fake.identity("exporter").validFor(Duration.ofSeconds(5)).writeIdentityFile(file);
         TeleportClient client = open(TeleportClient.builder().route(TeleportRoute.direct(fake.address()))
                 .identityFile(file).refreshEvery(REFRESH).build());
         X509Certificate old = client.credentials().certificateChain().get(0);
@@ -112,7 +112,7 @@ class IdentityRefreshTest {
     @Test
     void certificateThatExpiredWithoutRenewalSaysWhenAndWhatToCheck() {
         FakeTeleport fake = open(FakeTeleport.builder().start());
-        Path file = fake.identity("exporter").validFor(Duration.ofSeconds(2)).writeIdentityFile(dir.resolve("identity"));
+        Path file = fake.identity("exporter").validFor(Duration.ofSeconds(4)).writeIdentityFile(dir.resolve("identity"));
         TeleportClient client = open(TeleportClient.builder().route(TeleportRoute.direct(fake.address()))
                 .identityFile(file).refreshEvery(REFRESH).build());
         Instant notAfter = client.credentials().notAfter();
