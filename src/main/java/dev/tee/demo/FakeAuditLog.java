@@ -59,20 +59,37 @@ final class FakeAuditLog {
             id = uniqueUid(copy.get("uid").asText());
             copy.put("uid", id);
         } else {
-            id = sha256(copy);
+            id = contentId(copy);
         }
-        Instant time = time(copy);
-        long index = copy.path("ei").asLong(0);
-        EventUnstructured proto = EventUnstructured.newBuilder()
-                .setType(copy.path("event").asText(""))
-                .setId(id)
-                .setTime(Timestamp.newBuilder().setSeconds(time.getEpochSecond()).setNanos(time.getNano()))
-                .setIndex(index)
-                .setUnstructured(EventJson.toStruct(copy))
-                .build();
-        PageKey key = new PageKey(time, index, arrivals++);
+        EventUnstructured proto = unstructured(copy, id);
+        PageKey key = new PageKey(time(copy), proto.getIndex(), arrivals++);
         events.put(key, new Stored(key, proto, jsonBytes(copy)));
         return proto;
+    }
+
+    /** The event as the Auth Service serves it: type, id, time, index and the whole event as a Struct. */
+    static EventUnstructured unstructured(ObjectNode event, String id) {
+        Instant time = time(event);
+        return EventUnstructured.newBuilder()
+                .setType(event.path("event").asText(""))
+                .setId(id)
+                .setTime(Timestamp.newBuilder().setSeconds(time.getEpochSecond()).setNanos(time.getNano()))
+                .setIndex(event.path("ei").asLong(0))
+                .setUnstructured(EventJson.toStruct(event))
+                .build();
+    }
+
+    /**
+     * The id Teleport gives an event without uid: the SHA-256 of its JSON. A print event's {@code data}
+     * is not part of that JSON (Teleport adds the terminal bytes only to the Struct it serves).
+     */
+    static String contentId(ObjectNode event) {
+        ObjectNode hashed = event;
+        if (event.has("data") && "print".equals(event.path("event").asText())) {
+            hashed = event.deepCopy();
+            hashed.remove("data");
+        }
+        return sha256(hashed);
     }
 
     private String uniqueUid(String uid) {

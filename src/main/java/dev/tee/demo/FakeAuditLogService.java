@@ -1,7 +1,13 @@
 package dev.tee.demo;
 
 import java.time.Instant;
+import java.time.LocalDate;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 
 import com.google.protobuf.Timestamp;
 import dev.tee.teleport.proto.auditlog.AuditLogServiceGrpc;
@@ -18,9 +24,9 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 
 /**
- * {@code teleport.auditlog.v1.AuditLogService} as a Teleport Auth Service with a backend without
- * streaming export (DynamoDB-like) answers it: paged search over the fake audit log, UNIMPLEMENTED
- * bulk export, and no session recordings.
+ * {@code teleport.auditlog.v1.AuditLogService} as a Teleport Auth Service answers it: paged search
+ * over the fake audit log, bulk export like the Athena backend (or UNIMPLEMENTED like DynamoDB), and
+ * the uploaded session recordings.
  */
 final class FakeAuditLogService extends AuditLogServiceGrpc.AuditLogServiceImplBase {
 
@@ -29,9 +35,16 @@ final class FakeAuditLogService extends AuditLogServiceGrpc.AuditLogServiceImplB
     static final int MAX_LIMIT = 10_000;
 
     private final FakeAuditLog log;
+    private final FakeExport export;
+    private final FakeRecordings recordings;
+    private final AtomicInteger openStreams;
 
-    FakeAuditLogService(FakeAuditLog log) {
+    /** {@code export} null: the backend cannot export (UNIMPLEMENTED), as DynamoDB. */
+    FakeAuditLogService(FakeAuditLog log, FakeExport export, FakeRecordings recordings, AtomicInteger openStreams) {
         this.log = log;
+        this.export = export;
+        this.recordings = recordings;
+        this.openStreams = openStreams;
     }
 
     @Override
@@ -74,20 +87,79 @@ final class FakeAuditLogService extends AuditLogServiceGrpc.AuditLogServiceImplB
     @Override
     public void streamUnstructuredSessionEvents(StreamUnstructuredSessionEventsRequest request,
             StreamObserver<EventUnstructured> responses) {
-        responses.onError(Status.NOT_FOUND
-                .withDescription("session recording " + request.getSessionId() + " is not found")
-                .asRuntimeException());
+        String sessionId = request.getSessionId();
+        Optional<List<EventUnstructured>> recording = recordings.events(sessionId);
+        if (recording.isEmpty()) {
+            responses.onError(Status.NOT_FOUND.withDescription("session recording " + sessionId + " is not found")
+                    .asRuntimeException());
+            return;
+        }
+        Iterator<EventUnstructured> events = recording.get().stream()
+                .filter(event -> event.getIndex() >= request.getStartIndex()).iterator();
+        OutboundStream.Cut cut = recordings.takeCut(sessionId)
+                .map(after -> new OutboundStream.Cut(after, Status.UNAVAILABLE
+                        .withDescription("session stream cut midway (fault injection)")))
+                .orElse(null);
+        OutboundStream.serve(responses, events, cut, openStreams);
     }
 
+    /** Athena's rules: the date is required, only its UTC date counts, a day without events is empty. */
     @Override
     public void getEventExportChunks(GetEventExportChunksRequest request, StreamObserver<EventExportChunk> responses) {
-        responses.onError(exportUnsupported());
+        if (export == null) {
+            responses.onError(exportUnsupported());
+            return;
+        }
+        if (isMissing(request.hasDate(), request.getDate())) {
+            responses.onError(invalid("missing required parameter 'date'"));
+            return;
+        }
+        Iterator<EventExportChunk> chunks = export.chunks().list(FakeExportChunks.date(instant(request.getDate())))
+                .stream().map(name -> EventExportChunk.newBuilder().setChunk(name).build()).iterator();
+        OutboundStream.serve(responses, chunks, null, openStreams);
     }
 
     @Override
     public void exportUnstructuredEvents(ExportUnstructuredEventsRequest request,
             StreamObserver<ExportEventUnstructured> responses) {
-        responses.onError(exportUnsupported());
+        if (export == null) {
+            responses.onError(exportUnsupported());
+            return;
+        }
+        if (isMissing(request.hasDate(), request.getDate())) {
+            responses.onError(invalid("missing required parameter 'date'"));
+            return;
+        }
+        if (request.getChunk().isEmpty()) {
+            responses.onError(invalid("missing required parameter 'chunk'"));
+            return;
+        }
+        LocalDate date = FakeExportChunks.date(instant(request.getDate()));
+        Optional<FakeExportChunks.Chunk> found = export.chunks().chunk(date, request.getChunk());
+        if (found.isEmpty()) {
+            responses.onError(Status.NOT_FOUND.withDescription("export chunk " + request.getChunk() + " of " + date
+                    + " is not found").asRuntimeException());
+            return;
+        }
+        FakeExportChunks.Chunk chunk = found.get();
+        int startRow;
+        try {
+            startRow = FakeExportChunks.startRow(request.getCursor(), chunk);
+        } catch (IllegalArgumentException e) {
+            responses.onError(invalid(e.getMessage()));
+            return;
+        }
+        List<EventUnstructured> rows = chunk.events();
+        Iterator<ExportEventUnstructured> events = IntStream.range(startRow, rows.size())
+                .mapToObj(row -> ExportEventUnstructured.newBuilder().setEvent(rows.get(row))
+                        .setCursor(FakeExportChunks.cursor(row + 1)).build())
+                .iterator();
+        OutboundStream.serve(responses, events, export.cutFor(rows.size() - startRow), openStreams);
+    }
+
+    /** A Timestamp that is absent or zero: Go's zero time.Time, which Teleport treats as "not given". */
+    private static boolean isMissing(boolean present, Timestamp timestamp) {
+        return !present || (timestamp.getSeconds() == 0 && timestamp.getNanos() == 0);
     }
 
     private static RuntimeException exportUnsupported() {

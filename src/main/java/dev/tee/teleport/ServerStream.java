@@ -2,10 +2,17 @@ package dev.tee.teleport;
 
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
 import io.grpc.Context;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 
@@ -14,31 +21,56 @@ import io.grpc.StatusRuntimeException;
  * so a reader that stops early (or fails) never leaves the stream open on the server, the leak behind
  * Teleport's Go handler bug #68275. Any thread may close it; a reader blocked in {@link #hasNext()}
  * then gets a CANCELLED {@link TeleportException}, never a silent end of stream.
+ *
+ * <p>Up to {@link #PREFETCH} responses are asked for ahead of the reader, and more each time it has
+ * taken half of them: gRPC's blocking iterator asks for one at a time, a round trip between the
+ * reader and the transport thread per event that limits a stream to about a tenth of the rate.
  */
 public final class ServerStream<T> implements Iterator<T>, AutoCloseable {
 
-    private final Context.CancellableContext context;
-    private final Iterator<T> responses;
-    private final Function<StatusRuntimeException, RuntimeException> errors;
-    private volatile boolean closed;
+    /** Responses asked for ahead of the reader: also the most this stream ever holds in memory. */
+    static final int PREFETCH = 64;
 
-    private ServerStream(Context.CancellableContext context, Iterator<T> responses,
+    /** The listener only queues what arrives, so it runs on the transport's thread without a hand-off. */
+    private static final Executor DIRECT = Runnable::run;
+
+    /** The end of the call, queued after its last response. */
+    private record End(Status status, Metadata trailers) {
+    }
+
+    private final Context.CancellableContext context;
+    private final Function<StatusRuntimeException, RuntimeException> errors;
+    private final BlockingQueue<Object> arrived = new LinkedBlockingQueue<>();
+    private final ClientCall<?, T> call;
+    private volatile boolean closed;
+    private T next;
+    private End end;
+    private int takenSinceRequest;
+
+    private ServerStream(Context.CancellableContext context, ClientCall<?, T> call,
             Function<StatusRuntimeException, RuntimeException> errors) {
         this.context = context;
-        this.responses = responses;
+        this.call = call;
         this.errors = errors;
     }
 
     /**
-     * Starts the call {@code start} makes inside a context of its own, so that cancelling that context
-     * cancels exactly this call.
+     * Starts {@code method} with {@code request} on {@code channel}, inside a context of its own, so
+     * that cancelling that context cancels exactly this call.
      */
-    static <T> ServerStream<T> open(Supplier<Iterator<T>> start,
+    static <Q, T> ServerStream<T> open(Channel channel, MethodDescriptor<Q, T> method, Q request,
             Function<StatusRuntimeException, RuntimeException> errors) {
         Context.CancellableContext context = Context.current().withCancellation();
         Context previous = context.attach();
         try {
-            return new ServerStream<>(context, start.get(), errors);
+            // the call belongs to the context current when it is created
+            ClientCall<Q, T> call = channel.newCall(method, CallOptions.DEFAULT.withExecutor(DIRECT));
+            ServerStream<T> stream = new ServerStream<>(context, call, errors);
+            call.start(stream.new Listener(), new Metadata());
+            call.sendMessage(request);
+            call.halfClose();
+            call.request(PREFETCH);
+            return stream;
         } catch (RuntimeException e) {
             context.cancel(e); // whatever failed, no call may outlive this method unowned
             throw e;
@@ -52,19 +84,28 @@ public final class ServerStream<T> implements Iterator<T>, AutoCloseable {
         if (closed) {
             throw closedError(null);
         }
-        try {
-            boolean more = responses.hasNext();
-            if (!more) {
-                context.cancel(null); // the call is over; this only releases the context
-            }
-            return more;
-        } catch (StatusRuntimeException e) {
-            context.cancel(null);
-            if (closed && e.getStatus().getCode() == Status.Code.CANCELLED) {
-                throw closedError(e);
-            }
-            throw errors.apply(e);
+        if (next != null) {
+            return true;
         }
+        if (end == null) {
+            Object item = take();
+            if (item instanceof End ended) {
+                end = ended;
+                context.cancel(null); // the call is over; this only releases the context
+            } else {
+                @SuppressWarnings("unchecked") // the listener queues only responses of type T and one End
+                T response = (T) item;
+                next = response;
+                return true;
+            }
+        }
+        if (end.status().isOk()) {
+            return false;
+        }
+        if (closed && end.status().getCode() == Status.Code.CANCELLED) {
+            throw closedError(end.status().asRuntimeException());
+        }
+        throw errors.apply(end.status().asRuntimeException(end.trailers()));
     }
 
     @Override
@@ -72,7 +113,13 @@ public final class ServerStream<T> implements Iterator<T>, AutoCloseable {
         if (!hasNext()) {
             throw new NoSuchElementException("the stream has ended");
         }
-        return responses.next();
+        T response = next;
+        next = null;
+        if (++takenSinceRequest == PREFETCH / 2) {
+            takenSinceRequest = 0;
+            call.request(PREFETCH / 2);
+        }
+        return response;
     }
 
     /** Cancels the call if it is still running; safe to call more than once and from any thread. */
@@ -82,7 +129,31 @@ public final class ServerStream<T> implements Iterator<T>, AutoCloseable {
         context.cancel(null);
     }
 
+    private Object take() {
+        try {
+            return arrived.take();
+        } catch (InterruptedException e) {
+            context.cancel(e);
+            Thread.currentThread().interrupt();
+            throw new TeleportException(Status.Code.CANCELLED, "interrupted while reading a Teleport stream", e);
+        }
+    }
+
     private static TeleportException closedError(Throwable cause) {
         return new TeleportException(Status.Code.CANCELLED, "the Teleport stream was closed by the exporter", cause);
+    }
+
+    /** Queues responses and the end of the call, in the order gRPC delivers them. */
+    private final class Listener extends ClientCall.Listener<T> {
+
+        @Override
+        public void onMessage(T message) {
+            arrived.add(message);
+        }
+
+        @Override
+        public void onClose(Status status, Metadata trailers) {
+            arrived.add(new End(status, trailers));
+        }
     }
 }

@@ -1,18 +1,26 @@
 package dev.tee.teleport;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import javax.net.ssl.SSLException;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509TrustManager;
+
 import dev.tee.config.ConfigException;
-import dev.tee.tls.TlsMaterial;
-import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.TlsChannelCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettySslContextChannelCredentials;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 
 /**
- * Opens the one gRPC channel to a Teleport Auth Service with the TLS settings Teleport's Go client
- * always applies (teleport-wire.md §2.3): client certificate, the cluster CAs as the only roots, and
- * the server name {@code teleport.cluster.local}.
+ * Opens the one gRPC channel to a Teleport Auth Service, directly or through a Proxy, with the TLS
+ * settings Teleport's Go client always applies (teleport-wire.md §2.3): client certificate, the
+ * cluster CAs as the only roots, the server name {@code teleport.cluster.local}, and ALPN h2 after the
+ * Proxy's routing value if any (§2.4).
  */
 final class TeleportDialer {
 
@@ -34,13 +42,28 @@ final class TeleportDialer {
     private TeleportDialer() {
     }
 
-    static ManagedChannel dial(String address, TeleportCredentials credentials) {
+    /**
+     * A channel to {@code address} offering the ALPN {@code protocols} (the Proxy routing value first,
+     * when there is one; the server must pick h2), presenting the certificate {@code keys} holds and
+     * trusting what {@code trust} trusts.
+     */
+    static ManagedChannel dial(String address, List<String> protocols, X509ExtendedKeyManager keys,
+            X509TrustManager trust) {
         checkAddress(address);
-        ChannelCredentials tls = TlsChannelCredentials.newBuilder()
-                .keyManager(TlsMaterial.keyManager(credentials.certificateChain(), credentials.privateKey()))
-                .trustManager(TlsMaterial.trustManager(credentials.trustedAuthorities()))
-                .build();
-        return NettyChannelBuilder.forTarget(address, tls)
+        SslContext tls;
+        try {
+            // GrpcSslContexts picks the TLS provider and HTTP/2 ciphers; only the ALPN list is ours
+            tls = GrpcSslContexts.configure(SslContextBuilder.forClient())
+                    .keyManager(keys)
+                    .trustManager(trust)
+                    .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocols))
+                    .build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot set up TLS for Teleport: " + e.getMessage(), e);
+        }
+        return NettyChannelBuilder.forTarget(address, NettySslContextChannelCredentials.create(tls))
                 .overrideAuthority(SERVER_NAME)
                 .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
                 .keepAliveWithoutCalls(true)

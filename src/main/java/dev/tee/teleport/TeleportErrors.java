@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -34,13 +35,26 @@ final class TeleportErrors {
             "certificate_expired", "certificate_unknown", "certificate_revoked", "certificate_required",
             "unsupported_certificate", "access_denied");
 
+    /** gRPC's description when the peer closed the connection before the TLS handshake finished. */
+    private static final String CLOSED_DURING_HANDSHAKE = "Connection closed while performing TLS negotiation";
+
+    private final TeleportRoute route;
     private final String address;
-    private final TeleportCredentials credentials;
+    private final Supplier<TeleportCredentials> credentials;
+    private final boolean refreshing;
     private final Duration callTimeout;
 
-    TeleportErrors(String address, TeleportCredentials credentials, Duration callTimeout) {
-        this.address = address;
+    /**
+     * {@code credentials}: the identity in use now (it may be renewed while running);
+     * {@code refreshing}: whether the identity file is re-read, which changes the advice for an
+     * expired certificate.
+     */
+    TeleportErrors(TeleportRoute route, Supplier<TeleportCredentials> credentials, boolean refreshing,
+            Duration callTimeout) {
+        this.route = route;
+        this.address = route.address();
         this.credentials = credentials;
+        this.refreshing = refreshing;
         this.callTimeout = callTimeout;
     }
 
@@ -53,13 +67,16 @@ final class TeleportErrors {
                 yield tls != null ? tls : new TeleportException(status.getCode(),
                         "cannot reach Teleport at " + address + ": " + detail(e), e);
             }
+            case PERMISSION_DENIED -> description.contains("client version")
+                    ? new TeleportException(status.getCode(), "Teleport at " + address + " refused the exporter's"
+                            + " client version (" + description + ")", e)
+                    : new TeleportException(status.getCode(),
+                            "Teleport denied access (" + description + "): " + requiredRights(method), e);
             case DEADLINE_EXCEEDED -> new TeleportException(status.getCode(),
                     "Teleport at " + address + " did not answer " + method + " within " + seconds(callTimeout), e);
-            case PERMISSION_DENIED -> new TeleportException(status.getCode(),
-                    "Teleport denied access (" + description + "): " + requiredRights(method), e);
             case UNAUTHENTICATED -> new TeleportException(status.getCode(),
                     "Teleport at " + address + " did not accept the exporter's identity (" + description
-                            + "): check " + credentials.source().certificateKey(), e);
+                            + "): check " + credentials.get().source().certificateKey(), e);
             case UNIMPLEMENTED -> new TeleportException(status.getCode(),
                     "Teleport at " + address + " does not support " + method + ": " + description, e);
             default -> new TeleportException(status.getCode(),
@@ -83,6 +100,7 @@ final class TeleportErrors {
      * specific inner one (the certificate expired).
      */
     private RuntimeException tlsProblem(StatusRuntimeException e) {
+        TeleportCredentials credentials = this.credentials.get();
         List<Throwable> causes = new ArrayList<>();
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             causes.add(cause);
@@ -95,7 +113,8 @@ final class TeleportErrors {
         if (causes.stream().anyMatch(cause -> cause instanceof CertPathValidatorException
                 || message(cause).contains("PKIX path"))) {
             return new ConfigException(credentials.source().authoritiesKey() + ": the Teleport server's certificate at "
-                    + address + " is not signed by a CA in " + authoritiesFile() + " (wrong cluster or wrong CA)", e);
+                    + address + " is not signed by a CA in " + authoritiesFile(credentials)
+                    + " (wrong cluster or wrong CA)", e);
         }
         if (causes.stream().anyMatch(cause -> message(cause).contains("No subject alternative")
                 || message(cause).contains("No name matching"))) {
@@ -107,8 +126,16 @@ final class TeleportErrors {
             if (alert != null) {
                 return new ConfigException(credentials.source().certificateKey() + ": the Teleport server at "
                         + address + " rejected the client certificate in " + credentials.source().certificateFile()
-                        + " (TLS alert " + alert + "): " + rejectionHint(), e);
+                        + " (TLS alert " + alert + "): " + rejectionHint(credentials, alert), e);
             }
+        }
+        if (route.viaProxy() && message(e.getStatus().getDescription()).contains(CLOSED_DURING_HANDSHAKE)) {
+            // Teleport's Proxy drops a connection it cannot route instead of answering
+            String cluster = route.clusterName().map(name -> "cluster \"" + name + "\"")
+                    .orElse("the cluster its /webapi/find names");
+            return new TeleportException(Status.Code.UNAVAILABLE, "the Teleport Proxy at " + address + " closed the"
+                    + " connection during the TLS handshake, as it does when it cannot route to the Auth Service of "
+                    + cluster + ": check teleport.cluster-name and that the Proxy has TLS routing on", e);
         }
         if (causes.stream().anyMatch(SSLHandshakeException.class::isInstance)) {
             return new TeleportException(Status.Code.UNAVAILABLE,
@@ -118,7 +145,11 @@ final class TeleportErrors {
     }
 
     private static String message(Throwable throwable) {
-        return throwable.getMessage() == null ? "" : throwable.getMessage();
+        return message(throwable.getMessage());
+    }
+
+    private static String message(String message) {
+        return message == null ? "" : message;
     }
 
     /**
@@ -134,15 +165,23 @@ final class TeleportErrors {
         return CLIENT_CERTIFICATE_ALERTS.contains(alert) ? alert : null;
     }
 
-    private String rejectionHint() {
-        if (Instant.now().isAfter(credentials.notAfter())) {
-            return "it expired at " + credentials.notAfter() + "; issue a new one (or let tbot renew it and set"
-                    + " teleport.refresh.enabled)";
+    private String rejectionHint(TeleportCredentials credentials, String alert) {
+        Instant notAfter = credentials.notAfter();
+        if (Instant.now().isAfter(notAfter)) {
+            return refreshing
+                    ? "it expired at " + notAfter + " and " + credentials.source().certificateFile() + " has not been"
+                            + " renewed since; check that tbot (or whatever renews it) is running"
+                    : "it expired at " + notAfter + "; issue a new one (or let tbot renew it and set"
+                            + " teleport.refresh.enabled)";
+        }
+        if (alert.equals("certificate_expired")) {
+            return "the server considers it expired, but it is valid until " + notAfter
+                    + ": check the clocks of both machines";
         }
         return "it is not issued by this cluster's user CA, or it was revoked";
     }
 
-    private String authoritiesFile() {
+    private String authoritiesFile(TeleportCredentials credentials) {
         return credentials.source().authoritiesKey().equals(IdentityFile.KEY)
                 ? "the identity file " + credentials.source().authoritiesFile()
                 : credentials.source().authoritiesFile().toString();

@@ -15,6 +15,11 @@ public class TeleportException extends RuntimeException {
         this.code = code;
     }
 
+    /** Teleport could not be reached (UNAVAILABLE, retryable), for readers that fail before any call is made. */
+    public TeleportException(String message) {
+        this(Status.Code.UNAVAILABLE, message, null);
+    }
+
     public Status.Code code() {
         return code;
     }

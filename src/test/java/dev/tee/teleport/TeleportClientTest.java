@@ -322,6 +322,38 @@ class TeleportClientTest {
     }
 
     @Test
+    void permissionDeniedOnStreamsNamesTheRightsTheRoleNeeds() {
+        FakeTeleport fake = start(FakeTeleport.builder().bulkExport(true));
+        TeleportClient client = connect(fake);
+        fake.failNext("GetEventExportChunks", 1,
+                Status.PERMISSION_DENIED.withDescription("access denied to perform action \"list\" on \"event\""));
+        fake.failNext("StreamUnstructuredSessionEvents", 1,
+                Status.PERMISSION_DENIED.withDescription("access denied to perform action \"read\" on \"session\""));
+
+        try (ServerStream<?> chunks = client.getEventExportChunks(Instant.now());
+                ServerStream<?> session = client.streamSessionEvents("9f3a", 0)) {
+            assertThatThrownBy(chunks::hasNext).hasMessage("Teleport denied access (access denied to perform action"
+                    + " \"list\" on \"event\"): the exporter's role needs rules for resources event and session with"
+                    + " verbs list and read");
+            assertThatThrownBy(session::hasNext).hasMessage("Teleport denied access (access denied to perform action"
+                    + " \"read\" on \"session\"): the exporter's role needs rules for resources event and session"
+                    + " with verbs list and read");
+        }
+    }
+
+    @Test
+    void rejectedClientVersionIsNotBlamedOnTheRole() {
+        FakeTeleport fake = start(FakeTeleport.builder());
+        TeleportClient client = connect(fake);
+        fake.failNext("Ping", 1, Status.PERMISSION_DENIED.withDescription("client version is unsupported"));
+
+        assertThatThrownBy(client::ping).isInstanceOfSatisfying(TeleportException.class,
+                        e -> assertThat(e.code()).isEqualTo(Status.Code.PERMISSION_DENIED))
+                .hasMessage("Teleport at " + fake.address() + " refused the exporter's client version (client version"
+                        + " is unsupported)");
+    }
+
+    @Test
     void exportProbeIsUnimplementedOnThisBackend() {
         TeleportClient client = connect(start(FakeTeleport.builder()));
 

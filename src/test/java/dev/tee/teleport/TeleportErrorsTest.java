@@ -6,11 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.time.Instant;
 
+import javax.net.ssl.SSLHandshakeException;
+
 import dev.tee.config.ConfigException;
 import dev.tee.teleport.proto.auth.AuthServiceGrpc;
 import dev.tee.teleport.proto.auth.PingRequest;
 import dev.tee.teleport.proto.auth.PingResponse;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import org.junit.jupiter.api.Test;
 
@@ -56,6 +59,24 @@ class TeleportErrorsTest {
                             e -> assertThat(e.isRetryable()).isTrue())
                     .hasMessage("the Teleport server's certificate at " + server.address()
                             + " is expired or not yet valid: check the clocks of both machines");
+        }
+    }
+
+    @Test
+    void expiredAlertForACertificateStillValidHereBlamesTheClocks() throws Exception {
+        try (TestServer server = new TestServer(new Silent(), "teleport.cluster.local")) {
+            TeleportCredentials credentials = server.credentials();
+            TeleportErrors errors = new TeleportErrors(TeleportRoute.direct(server.address()), () -> credentials, false,
+                    Duration.ofSeconds(1));
+            StatusRuntimeException alert = Status.UNAVAILABLE.withDescription("ssl exception")
+                    .withCause(new SSLHandshakeException("Received fatal alert: certificate_expired"))
+                    .asRuntimeException();
+
+            assertThat(errors.translate("Ping", alert)).isInstanceOf(ConfigException.class)
+                    .hasMessage("teleport.identity: the Teleport server at " + server.address() + " rejected the client"
+                            + " certificate in test-identity (TLS alert certificate_expired): the server considers it"
+                            + " expired, but it is valid until " + credentials.notAfter() + ": check the clocks of both"
+                            + " machines");
         }
     }
 

@@ -1,0 +1,125 @@
+package dev.tee.teleport;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+import dev.tee.config.ConfigException;
+
+/**
+ * How the exporter reaches the Teleport Auth Service: directly (port 3025), or through a Proxy web
+ * port with TLS routing, where the ALPN value {@code teleport-auth@<hex cluster name>} asks the Proxy
+ * to pipe the connection to that cluster's Auth Service (teleport-wire.md §2.4).
+ */
+public final class TeleportRoute {
+
+    /** The Proxy web ports: 443 in real deployments, 3080 by default. */
+    public static final Set<Integer> PROXY_PORTS = Set.of(443, 3080);
+
+    /** gRPC's ALPN protocol, which the Auth Service picks in both routes. */
+    static final String H2 = "h2";
+
+    private final String address;
+    private final boolean viaProxy;
+    private final Optional<String> clusterName;
+
+    private TeleportRoute(String address, boolean viaProxy, Optional<String> clusterName) {
+        TeleportDialer.checkAddress(address);
+        this.address = address;
+        this.viaProxy = viaProxy;
+        this.clusterName = clusterName;
+    }
+
+    /** Straight to the Auth Service at {@code address} (host:port). */
+    public static TeleportRoute direct(String address) {
+        return new TeleportRoute(address, false, Optional.empty());
+    }
+
+    /** Through the Proxy web port at {@code address} to the Auth Service of cluster {@code clusterName}. */
+    public static TeleportRoute proxy(String address, String clusterName) {
+        if (clusterName == null || clusterName.isBlank()) {
+            throw new ConfigException("teleport.cluster-name: is empty; leave it unset to learn it from the proxy");
+        }
+        return new TeleportRoute(address, true, Optional.of(clusterName.strip()));
+    }
+
+    /**
+     * Through the Proxy web port at {@code address}, to the cluster the Proxy names in its
+     * unauthenticated {@code GET /webapi/find} answer (asked once, when the client first connects).
+     */
+    public static TeleportRoute proxy(String address) {
+        return new TeleportRoute(address, true, Optional.empty());
+    }
+
+    /**
+     * The route for {@code teleport.addr} and the optional {@code teleport.cluster-name}:
+     * <ul>
+     *   <li>a cluster name given → through the Proxy at {@code address}, to that cluster;</li>
+     *   <li>else port 443 or 3080 (the Proxy web ports) → through the Proxy, to the cluster named by
+     *       its {@code /webapi/find};</li>
+     *   <li>else (3025 or any other port) → directly to the Auth Service.</li>
+     * </ul>
+     * A blank cluster name counts as none.
+     *
+     * @throws ConfigException when {@code address} is not host:port
+     */
+    public static TeleportRoute of(String address, Optional<String> clusterName) {
+        Optional<String> name = clusterName.map(String::strip).filter(n -> !n.isEmpty());
+        if (name.isPresent()) {
+            return proxy(address, name.get());
+        }
+        TeleportDialer.checkAddress(address);
+        int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+        return PROXY_PORTS.contains(port) ? proxy(address) : direct(address);
+    }
+
+    public String address() {
+        return address;
+    }
+
+    public boolean viaProxy() {
+        return viaProxy;
+    }
+
+    /** The cluster to route to when it was given; empty for direct routes and for routes that ask the Proxy. */
+    public Optional<String> clusterName() {
+        return clusterName;
+    }
+
+    /**
+     * The ALPN value that asks a Proxy for the Auth Service of {@code clusterName}: the lowercase hex of
+     * its UTF-8 bytes between {@code teleport-auth@} and {@code .teleport.cluster.local}.
+     */
+    public static String authProtocol(String clusterName) {
+        return "teleport-auth@" + HexFormat.of().formatHex(clusterName.getBytes(StandardCharsets.UTF_8)) + "."
+                + TeleportDialer.SERVER_NAME;
+    }
+
+    /** The ALPN list to offer: the routing value first (the Proxy reads only the first), then h2. */
+    static List<String> protocols(Optional<String> routedCluster) {
+        return routedCluster.map(name -> List.of(authProtocol(name), H2)).orElse(List.of(H2));
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof TeleportRoute route && route.address.equals(address) && route.viaProxy == viaProxy
+                && route.clusterName.equals(clusterName);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(address, viaProxy, clusterName);
+    }
+
+    @Override
+    public String toString() {
+        if (!viaProxy) {
+            return "Auth Service at " + address;
+        }
+        return "Proxy at " + address
+                + clusterName.map(name -> " to cluster " + name).orElse(" (cluster from /webapi/find)");
+    }
+}
