@@ -1,18 +1,12 @@
 package dev.tee.app;
 
-import static dev.tee.config.ConfigKey.BATCH;
 import static dev.tee.config.ConfigKey.DRY_RUN;
 import static dev.tee.config.ConfigKey.EXIT_ON_LAST_EVENT;
 import static dev.tee.config.ConfigKey.SKIP_EVENT_TYPES;
-import static dev.tee.config.ConfigKey.STORAGE;
-import static dev.tee.config.ConfigKey.TELEPORT_ADDR;
 import static dev.tee.config.ConfigKey.TIMEOUT;
 import static dev.tee.config.ConfigKey.TYPES;
-import static dev.tee.config.ConfigKey.WINDOW_SIZE;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Consumer;
@@ -21,18 +15,14 @@ import dev.tee.config.ConfigKey;
 import dev.tee.config.ExporterConfig;
 import dev.tee.pipeline.BatchAggregation;
 import dev.tee.pipeline.EventTypeFilter;
+import dev.tee.pipeline.EventInlet;
 import dev.tee.pipeline.ExportProgress;
 import dev.tee.pipeline.ReadFailures;
 import dev.tee.event.Batch;
-import dev.tee.source.LegacyCursor;
-import dev.tee.source.LegacySearchReader;
 import dev.tee.state.Acknowledger;
 import dev.tee.state.DeliveredEvents;
-import dev.tee.state.DeliveryLedger;
 import dev.tee.state.StateDirectory;
-import dev.tee.state.StateFile;
 import dev.tee.teleport.TeleportClient;
-import org.apache.camel.CamelContext;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
@@ -67,44 +57,52 @@ public final class ExporterApp {
         Instant startTime = state.startTime(config.startTime(), Instant.now());
         LOG.info("Exporting events from {} on; state in {}", startTime, state.path());
 
-        StateFile<LegacyCursor> cursor = new StateFile<>(state.file("legacy-cursor.json"), LegacyCursor.class);
-        LegacyCursor resumeAt = cursor.load().orElse(LegacyCursor.startingAt(startTime));
-        DeliveryLedger<LegacyCursor> ledger = new DeliveryLedger<>(cursor::update);
         DeliveredEvents delivered = new DeliveredEvents(state.file("delivered-ids"), DELIVERED_IDS_PER_SEGMENT);
         Acknowledger acknowledger = new Acknowledger();
         Consumer<Batch> acknowledge = batch -> {
             delivered.remember(batch);
             acknowledger.delivered(batch);
         };
+        EventInlet inlet = new EventInlet();
         try (TeleportClient teleport = Teleport.connect(config);
              Outputs.Output output = Outputs.open(config, state, acknowledge)) {
-            LOG.info("Reading with the search API from window {} (page key \"{}\", after event {})",
-                    resumeAt.windowStart(), resumeAt.pageKey(), resumeAt.lastEventId());
-            return runPipeline(config, teleport, output, cursor, resumeAt, ledger, delivered);
+            ReadPaths.ReadPath read = ReadPaths.open(config, state, startTime, teleport, inlet);
+            return runPipeline(config, read, output, delivered, acknowledger, inlet);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting", e);
         }
     }
 
-    private static int runPipeline(ExporterConfig config, TeleportClient teleport, Outputs.Output output,
-            StateFile<LegacyCursor> cursor, LegacyCursor resumeAt, DeliveryLedger<LegacyCursor> ledger,
-            DeliveredEvents delivered) {
+    private static int runPipeline(ExporterConfig config, ReadPaths.ReadPath read, Outputs.Output output,
+            DeliveredEvents delivered, Acknowledger acknowledger, EventInlet inlet) {
         Main main = new Main();
-        ExportProgress progress = new ExportProgress(config.bool(EXIT_ON_LAST_EVENT), ledger, cursor, main::completed);
-        main.bind("auditReader", new LegacySearchReader(teleport::getUnstructuredEvents, ledger, resumeAt,
-                config.duration(WINDOW_SIZE), config.integer(BATCH), config.list(TYPES), Clock.systemUTC()));
+        main.bind(read.beanName(), read.reader());
         main.bind("eventFilter", new EventTypeFilter(config.list(TYPES), config.list(SKIP_EVENT_TYPES)));
         main.bind("deliveredEvents", delivered);
-        main.bind("ledger", new Acknowledger());
+        main.bind("ledger", acknowledger);
         main.bind("batches", new BatchAggregation());
         main.bind(output.beanName(), output.bean());
-        main.bind("cursor", cursor);
-        main.bind("progress", progress);
+        main.bind("cursor", read.cursor());
+        main.bind("progress", new ExportProgress(config.bool(EXIT_ON_LAST_EVENT), read.source(), read.saveState(),
+                main::completed));
         main.bind("readFailures", new ReadFailures(config.duration(TIMEOUT)));
 
-        configureCamel(main, config, output.routeFile());
+        configureCamel(main, config, read.routeFile(), output.routeFile());
         main.addMainListener(new MainListenerSupport() {
             @Override
+            public void afterStart(BaseMainSupport main) {
+                inlet.attach(main.getCamelContext().createProducerTemplate());
+            }
+
+            @Override
+            public void beforeStop(BaseMainSupport main) {
+                close(read.resource()); // stop reader threads before the routes they feed
+            }
+
+            @Override
             public void afterStop(BaseMainSupport main) {
-                cursor.flush(); // the last acknowledged position, once nothing is in flight any more
+                read.saveState().run(); // the last acknowledged position, once nothing is in flight any more
             }
         });
         delivered.start();
@@ -113,14 +111,23 @@ public final class ExporterApp {
         } catch (Exception e) {
             throw new IllegalStateException("the pipeline failed: " + e.getMessage(), e);
         } finally {
+            close(read.resource());
             delivered.stop();
         }
         return 0;
     }
 
-    private static void configureCamel(Main main, ExporterConfig config, String outputRoutes) {
+    private static void close(AutoCloseable resource) {
+        try {
+            resource.close();
+        } catch (Exception e) {
+            LOG.warn("Stopping the reader failed: {}", e.getMessage());
+        }
+    }
+
+    private static void configureCamel(Main main, ExporterConfig config, String readRoutes, String outputRoutes) {
         main.configure().withName("teleport-event-exporter");
-        main.configure().withRoutesIncludePattern(routesPattern(config, outputRoutes));
+        main.configure().withRoutesIncludePattern(routesPattern(config, readRoutes, outputRoutes));
         main.configure().withShutdownTimeout(5);
         main.configure().withJmxEnabled(config.bool(ConfigKey.JMX));
         // every non-secret key can be used as {{key}} in the routes; secrets never reach Camel's logs
@@ -140,12 +147,12 @@ public final class ExporterApp {
      * The reading routes and the output's delivery routes. A routes/ directory next to the
      * configuration file wins over the copy in the jar.
      */
-    static String routesPattern(ExporterConfig config, String outputRoutes) {
+    static String routesPattern(ExporterConfig config, String readRoutes, String outputRoutes) {
         String base = config.configFile()
                 .map(file -> file.toAbsolutePath().getParent().resolve("routes"))
                 .filter(Files::isDirectory)
                 .map(dir -> "file:" + dir + "/")
                 .orElse("classpath:routes/");
-        return base + "audit.yaml," + base + outputRoutes;
+        return base + "audit.yaml," + base + readRoutes + "," + base + outputRoutes;
     }
 }

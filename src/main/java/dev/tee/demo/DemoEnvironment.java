@@ -45,9 +45,17 @@ public final class DemoEnvironment implements AutoCloseable {
     /** Starts both servers in {@code dir}; {@code fluentdOptions} may add e.g. a record file. */
     public static DemoEnvironment start(Path dir, Collection<? extends ObjectNode> events,
             Consumer<FluentdStandIn.Builder> fluentdOptions) {
+        return start(dir, events, teleport -> { }, fluentdOptions);
+    }
+
+    /** As {@link #start(Path, Collection, Consumer)}, with options for the fake Teleport (bulk export...). */
+    public static DemoEnvironment start(Path dir, Collection<? extends ObjectNode> events,
+            Consumer<FakeTeleport.Builder> teleportOptions, Consumer<FluentdStandIn.Builder> fluentdOptions) {
         try {
             Files.createDirectories(dir);
-            FakeTeleport teleport = FakeTeleport.builder().events(events).start();
+            FakeTeleport.Builder teleportBuilder = FakeTeleport.builder().events(events);
+            teleportOptions.accept(teleportBuilder);
+            FakeTeleport teleport = teleportBuilder.start();
             teleport.writeIdentityFile(dir.resolve("identity"), "teleport-event-exporter", VALIDITY);
 
             // Fluentd's side, as `configure` makes it: one CA, a server key under a passphrase

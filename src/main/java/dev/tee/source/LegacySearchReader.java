@@ -10,7 +10,6 @@ import java.util.function.Function;
 import com.google.protobuf.Timestamp;
 import dev.tee.event.AuditEvent;
 import dev.tee.state.DeliveryLedger;
-import dev.tee.state.Receipt;
 import dev.tee.teleport.proto.auditlog.EventUnstructured;
 import dev.tee.teleport.proto.auditlog.EventsUnstructured;
 import dev.tee.teleport.proto.auditlog.GetUnstructuredEventsRequest;
@@ -28,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * last one seen are skipped, which is how new events are found. Every event and every move of the
  * read position is registered with the {@link DeliveryLedger}, which decides what may be saved.
  */
-public final class LegacySearchReader {
+public final class LegacySearchReader implements AuditSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(LegacySearchReader.class);
 
@@ -42,6 +41,7 @@ public final class LegacySearchReader {
     private Instant windowStart;
     private String pageKey;
     private String skipThrough;
+    private volatile boolean caughtUp;
 
     public LegacySearchReader(Function<GetUnstructuredEventsRequest, EventsUnstructured> search,
             DeliveryLedger<LegacyCursor> ledger, LegacyCursor resumeAt, Duration windowSize, int pageSize,
@@ -57,8 +57,24 @@ public final class LegacySearchReader {
         this.skipThrough = resumeAt.lastEventId();
     }
 
+    @Override
+    public boolean caughtUp() {
+        return caughtUp;
+    }
+
+    @Override
+    public boolean idle() {
+        return ledger.idle();
+    }
+
     /** Fetches the next page; the poll route calls this until the page says it caught up. */
     public synchronized Page nextPage() {
+        Page page = readPage();
+        caughtUp = page.caughtUp();
+        return page;
+    }
+
+    private Page readPage() {
         Instant now = clock.instant();
         if (windowStart.isAfter(now)) {
             return new Page(List.of(), true);
@@ -82,7 +98,7 @@ public final class LegacySearchReader {
         List<EventUnstructured> items = unseen(response.getItemsList());
         List<AuditEvent> events = new ArrayList<>(items.size());
         for (EventUnstructured item : items) {
-            events.add(toAuditEvent(item, ledger.track(new LegacyCursor(windowStart, pageKey, item.getId()))));
+            events.add(Events.toAuditEvent(item, ledger.track(new LegacyCursor(windowStart, pageKey, item.getId()))));
         }
         if (!items.isEmpty()) {
             skipThrough = items.get(items.size() - 1).getId();
@@ -116,11 +132,6 @@ public final class LegacySearchReader {
             }
         }
         return items;
-    }
-
-    static AuditEvent toAuditEvent(EventUnstructured item, Receipt receipt) {
-        Instant time = Instant.ofEpochSecond(item.getTime().getSeconds(), item.getTime().getNanos());
-        return new AuditEvent(item.getId(), item.getType(), time, item.getIndex(), item.getUnstructured(), receipt);
     }
 
     private static Timestamp timestamp(Instant instant) {

@@ -45,13 +45,23 @@ class AuditRoutesTest {
     }
 
     /** Hands out scripted pages, registering each event with the ledger as the real readers do. */
-    public class ScriptedReader {
+    public class ScriptedReader implements dev.tee.source.AuditSource {
         private final List<List<String>> pages;
         private int next;
         final AtomicInteger failuresLeft = new AtomicInteger();
 
         ScriptedReader(List<List<String>> pages) {
             this.pages = new ArrayList<>(pages);
+        }
+
+        @Override
+        public synchronized boolean caughtUp() {
+            return next >= pages.size();
+        }
+
+        @Override
+        public boolean idle() {
+            return ledger.idle();
         }
 
         public synchronized Page nextPage() {
@@ -92,9 +102,10 @@ class AuditRoutesTest {
         main.bind("eventFilter", new EventTypeFilter(List.of(), List.of("print")));
         main.bind("batches", new BatchAggregation());
         main.bind("cursor", new StateFile<>(storage.resolve("cursor.json"), String.class));
-        main.bind("progress", new ExportProgress(false, ledger, new StateFile<>(storage.resolve("x"), String.class), () -> { }));
+        main.bind("progress", new ExportProgress(false, reader, () -> { }, () -> { }));
         main.bind("readFailures", new ReadFailures(Duration.ofMillis(50)));
-        main.configure().withRoutesIncludePattern("file:routes/audit.yaml,file:routes/deliver-batches.yaml");
+        main.configure().withRoutesIncludePattern(
+                "file:routes/audit.yaml,file:routes/read-search.yaml,file:routes/deliver-batches.yaml");
         main.configure().withJmxEnabled(false);
         main.addInitialProperty("batch", "3");
         main.addInitialProperty("poll-period-ms", "50");
