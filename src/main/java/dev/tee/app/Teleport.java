@@ -4,15 +4,21 @@ import static dev.tee.config.ConfigKey.TELEPORT_ADDR;
 import static dev.tee.config.ConfigKey.TELEPORT_CA;
 import static dev.tee.config.ConfigKey.TELEPORT_CERT;
 import static dev.tee.config.ConfigKey.TELEPORT_IDENTITY;
+import static dev.tee.config.ConfigKey.TELEPORT_CLUSTER_NAME;
 import static dev.tee.config.ConfigKey.TELEPORT_KEY;
+import static dev.tee.config.ConfigKey.TELEPORT_REFRESH_ENABLED;
+import static dev.tee.config.ConfigKey.TELEPORT_REFRESH_INTERVAL;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 import dev.tee.config.ExporterConfig;
 import dev.tee.teleport.IdentityFile;
 import dev.tee.teleport.TeleportClient;
 import dev.tee.teleport.TeleportCredentials;
 import dev.tee.teleport.TeleportException;
+import dev.tee.teleport.TeleportRoute;
 import dev.tee.teleport.proto.auth.PingResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +46,20 @@ final class Teleport {
      * {@link dev.tee.config.ConfigException} at once.
      */
     static TeleportClient connect(ExporterConfig config) {
-        TeleportClient client = new TeleportClient(config.string(TELEPORT_ADDR), credentials(config));
+        TeleportRoute route = TeleportRoute.of(config.string(TELEPORT_ADDR), config.optionalString(TELEPORT_CLUSTER_NAME));
+        TeleportClient.Builder builder = TeleportClient.builder().route(route);
+        Optional<Path> identity = config.optionalPath(TELEPORT_IDENTITY);
+        if (identity.isPresent() && config.bool(TELEPORT_REFRESH_ENABLED)) {
+            // tbot renews the file in place: re-read it, and use what it holds for new connections
+            builder.identityFile(identity.get()).refreshEvery(config.duration(TELEPORT_REFRESH_INTERVAL));
+        } else {
+            builder.credentials(credentials(config));
+        }
+        if (route.viaProxy()) {
+            LOG.info("Dialing the Auth Service through the Proxy at {} (TLS routing{})", route.address(),
+                    route.clusterName().map(name -> ", cluster " + name).orElse(", cluster from /webapi/find"));
+        }
+        TeleportClient client = builder.build();
         try {
             PingResponse ping = pingUntilAnswered(client);
             LOG.info("Connected to Teleport cluster {} (Teleport {}) at {}", ping.getClusterName(),

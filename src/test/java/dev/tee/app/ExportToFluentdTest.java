@@ -69,6 +69,15 @@ class ExportToFluentdTest {
     }
 
     @Test
+    void readsThroughAProxyWithTlsRouting() {
+        world = DemoEnvironment.start(dir, Fixtures.rawAuditEvents(), teleport -> teleport.proxy(true), fluentd -> { });
+        assertThat(export(Map.of("teleport.addr", world.teleport().proxyAddress(),
+                "teleport.cluster-name", world.teleport().clusterName()))).isZero();
+        assertThat(world.fluentd().eventCount()).isEqualTo(170);
+        assertThat(world.teleport().proxyRefusals()).isEmpty();
+    }
+
+    @Test
     void sendsOneEventPerRequestInSingleMode() {
         world = DemoEnvironment.start(dir, Fixtures.rawAuditEvents(), builder -> { });
         assertThat(export(Map.of("forward.fluentd.batch-mode", "single", "types", "user.login"))).isZero();
