@@ -7,6 +7,7 @@ import static dev.tee.config.ConfigKey.TIMEOUT;
 import static dev.tee.config.ConfigKey.TYPES;
 
 import java.nio.file.Files;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.Consumer;
@@ -19,6 +20,9 @@ import dev.tee.pipeline.EventInlet;
 import dev.tee.pipeline.ExportProgress;
 import dev.tee.pipeline.ReadFailures;
 import dev.tee.event.Batch;
+import dev.tee.observe.ExporterMetrics;
+import dev.tee.observe.Observability;
+import dev.tee.observe.TeleportReachability;
 import dev.tee.state.Acknowledger;
 import dev.tee.state.DeliveredEvents;
 import dev.tee.state.StateDirectory;
@@ -42,11 +46,26 @@ public final class ExporterApp {
     private static final Duration BATCH_TIMEOUT = Duration.ofMillis(500);
     private static final Duration RETRY_INITIAL_DELAY = Duration.ofMillis(500);
     private static final Duration RETRY_MAX_DELAY = Duration.ofSeconds(30);
+    /** SIGTERM to exit, as the Go handler allows; Camel's graceful shutdown gets most of it. */
+    private static final Duration STOP_DEADLINE = Duration.ofSeconds(5);
+    private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(4);
 
     private ExporterApp() {
     }
 
+    /** A running exporter, as {@link #run(ExporterConfig, Consumer)} hands it out. */
+    public record Running(ExporterMetrics metrics, Runnable stop) {
+    }
+
     public static int run(ExporterConfig config) {
+        return run(config, running -> { });
+    }
+
+    /**
+     * {@link #run(ExporterConfig)}, handing {@code watcher} the live metrics and a graceful stop once
+     * the pipeline is built (for the demo's progress bar, and tests).
+     */
+    public static int run(ExporterConfig config, Consumer<Running> watcher) {
         config.warnings().forEach(LOG::warn);
         config.describe().stream().filter(line -> !line.endsWith("(not set)"))
                 .forEach(line -> LOG.info("config {}", line));
@@ -64,19 +83,24 @@ public final class ExporterApp {
             acknowledger.delivered(batch);
         };
         EventInlet inlet = new EventInlet();
-        try (TeleportClient teleport = Teleport.connect(config);
+        TeleportReachability reachability = new TeleportReachability(Clock.systemUTC());
+        Main main = new Main();
+        try (StopSignals signals = StopSignals.install(main::completed, STOP_DEADLINE);
+             TeleportClient teleport = Teleport.connect(config, reachability);
              Outputs.Output output = Outputs.open(config, state, acknowledge)) {
             ReadPaths.ReadPath read = ReadPaths.open(config, state, startTime, teleport, inlet);
-            return runPipeline(config, read, output, delivered, acknowledger, inlet);
+            return runPipeline(main, config, teleport, read, output, delivered, acknowledger, inlet, watcher,
+                    reachability);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting", e);
         }
     }
 
-    private static int runPipeline(ExporterConfig config, ReadPaths.ReadPath read, Outputs.Output output,
-            DeliveredEvents delivered, Acknowledger acknowledger, EventInlet inlet) {
-        Main main = new Main();
+    private static int runPipeline(Main main, ExporterConfig config, TeleportClient teleport, ReadPaths.ReadPath read,
+            Outputs.Output output,
+            DeliveredEvents delivered, Acknowledger acknowledger, EventInlet inlet, Consumer<Running> watcher,
+            TeleportReachability reachability) {
         main.bind(read.beanName(), read.reader());
         main.bind("eventFilter", new EventTypeFilter(config.list(TYPES), config.list(SKIP_EVENT_TYPES)));
         main.bind("deliveredEvents", delivered);
@@ -87,6 +111,10 @@ public final class ExporterApp {
         main.bind("progress", new ExportProgress(config.bool(EXIT_ON_LAST_EVENT), read.source(), read.saveState(),
                 main::completed));
         main.bind("readFailures", new ReadFailures(config.duration(TIMEOUT)));
+        // operating it: metrics, health checks, JMX, the progress line (dev.tee.observe)
+        ExporterMetrics metrics = Observability.install(main, config, acknowledger, output.counters(), read.source(),
+                reachability);
+        watcher.accept(new Running(metrics, main::completed));
 
         configureCamel(main, config, read.routeFile(), output.routeFile());
         main.addMainListener(new MainListenerSupport() {
@@ -97,7 +125,10 @@ public final class ExporterApp {
 
             @Override
             public void beforeStop(BaseMainSupport main) {
-                close(read.resource()); // stop reader threads before the routes they feed
+                // stop reading first (reader threads, and the poll loop's next call), so that stopping the
+                // routes only has to wait for what was read already
+                close(read.resource());
+                teleport.close();
             }
 
             @Override
@@ -128,7 +159,7 @@ public final class ExporterApp {
     private static void configureCamel(Main main, ExporterConfig config, String readRoutes, String outputRoutes) {
         main.configure().withName("teleport-event-exporter");
         main.configure().withRoutesIncludePattern(routesPattern(config, readRoutes, outputRoutes));
-        main.configure().withShutdownTimeout(5);
+        main.configure().withShutdownTimeout((int) SHUTDOWN_TIMEOUT.toSeconds());
         main.configure().withJmxEnabled(config.bool(ConfigKey.JMX));
         // every non-secret key can be used as {{key}} in the routes; secrets never reach Camel's logs
         for (ConfigKey key : ConfigKey.values()) {

@@ -33,7 +33,7 @@ import dev.tee.config.ExporterConfig;
 import dev.tee.event.Batch;
 import dev.tee.sink.DeadLetters;
 import dev.tee.sink.DryRunSink;
-import dev.tee.sink.Sink;
+import dev.tee.sink.OutputCounters;
 import dev.tee.sink.fluentd.BatchMode;
 import dev.tee.sink.fluentd.FluentdClient;
 import dev.tee.sink.fluentd.FluentdSink;
@@ -56,8 +56,9 @@ final class Outputs {
     private Outputs() {
     }
 
-    /** The output's bean as the routes call it, the route file that calls it, and what to close. */
-    record Output(String beanName, Object bean, String routeFile, AutoCloseable resource) implements AutoCloseable {
+    /** The output's bean as the routes call it, the route file that calls it, its counters, and what to close. */
+    record Output(String beanName, Object bean, String routeFile, OutputCounters counters, AutoCloseable resource)
+            implements AutoCloseable {
         @Override
         public void close() {
             try {
@@ -85,14 +86,14 @@ final class Outputs {
     /** @param acknowledge records a batch as delivered (for outputs that acknowledge on their own) */
     static Output open(ExporterConfig config, StateDirectory state, Consumer<Batch> acknowledge) {
         if (config.bool(DRY_RUN)) {
-            Sink sink = new DryRunSink();
-            return new Output("sink", sink, "deliver-batches.yaml", sink);
+            DryRunSink sink = new DryRunSink();
+            return new Output("sink", sink, "deliver-batches.yaml", sink, sink);
         }
         String output = config.string(OUTPUT);
         switch (output) {
             case "fluentd" -> {
-                Sink sink = fluentd(config, state);
-                return new Output("sink", sink, "deliver-batches.yaml", sink);
+                FluentdSink sink = fluentd(config, state);
+                return new Output("sink", sink, "deliver-batches.yaml", sink, sink);
             }
             case "s3" -> {
                 S3ObjectStore store = S3ObjectStore.open(s3Settings(config));
@@ -113,7 +114,7 @@ final class Outputs {
         PantherWriter writer = new PantherWriter(config.string(FORWARD_S3_PREFIX), MinuteObject.DEFAULT_MAX_BYTES,
                 config.duration(FORWARD_S3_FLUSH_DELAY), store, new DeadLetters(state.path()), acknowledge,
                 Clock.systemUTC());
-        return new Output("panther", writer, "deliver-objects.yaml", resource);
+        return new Output("panther", writer, "deliver-objects.yaml", writer, resource);
     }
 
     private static FluentdSink fluentd(ExporterConfig config, StateDirectory state) {

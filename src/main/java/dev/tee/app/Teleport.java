@@ -20,6 +20,7 @@ import dev.tee.teleport.TeleportCredentials;
 import dev.tee.teleport.TeleportException;
 import dev.tee.teleport.TeleportRoute;
 import dev.tee.teleport.proto.auth.PingResponse;
+import io.grpc.ClientInterceptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,11 +44,11 @@ final class Teleport {
     /**
      * A client that has answered Ping. While Teleport is unreachable this waits and tries again with
      * growing pauses (the Auth Service may simply be restarting); credentials it refuses are a
-     * {@link dev.tee.config.ConfigException} at once.
+     * {@link dev.tee.config.ConfigException} at once. {@code observer} sees every call.
      */
-    static TeleportClient connect(ExporterConfig config) {
+    static TeleportClient connect(ExporterConfig config, ClientInterceptor observer) {
         TeleportRoute route = TeleportRoute.of(config.string(TELEPORT_ADDR), config.optionalString(TELEPORT_CLUSTER_NAME));
-        TeleportClient.Builder builder = TeleportClient.builder().route(route);
+        TeleportClient.Builder builder = TeleportClient.builder().route(route).interceptor(observer);
         Optional<Path> identity = config.optionalPath(TELEPORT_IDENTITY);
         if (identity.isPresent() && config.bool(TELEPORT_REFRESH_ENABLED)) {
             // tbot renews the file in place: re-read it, and use what it holds for new connections

@@ -1,6 +1,8 @@
 package dev.tee.cli;
 
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 
@@ -14,7 +16,15 @@ import picocli.CommandLine.Spec;
 
 /** {@code demo}: the whole pipeline on this machine, against a fake Teleport, with no cluster. */
 @Command(name = "demo",
-        description = "Run a fake Teleport, export its events to the chosen output and report what arrived.")
+        description = "Run a fake Teleport, export its events to the chosen output and report what arrived.",
+        footerHeading = "%nOutputs:%n",
+        footer = {
+            "  fluentd  a Fluentd stand-in in this process (HTTPS with mutual TLS), as in production.",
+            "  file     Panther's S3 layout in ./" + Demo.FILE_OUTPUT_DIR + "/<run>/ (gzip JSON lines per minute).",
+            "  s3       the same objects in an S3 bucket you name, under " + Demo.S3_PREFIX + "<run>/; the jar",
+            "           has no S3 server of its own. Set " + Demo.S3_ENV_PREFIX + "BUCKET and, as for start,",
+            "           " + Demo.S3_ENV_PREFIX + "REGION, ..._ENDPOINT and ..._PATH_STYLE=true for MinIO or",
+            "           S3Proxy, ..._ACCESS_KEY_ID and ..._SECRET_ACCESS_KEY (default: the AWS chain)."})
 final class DemoCommand implements Callable<Integer> {
 
     @Spec
@@ -25,7 +35,7 @@ final class DemoCommand implements Callable<Integer> {
     private int events;
 
     @Option(names = "--output", paramLabel = "fluentd|s3|file", defaultValue = "fluentd",
-            description = "Where the events go (default: ${DEFAULT-VALUE}).")
+            description = "Where the events go (default: ${DEFAULT-VALUE}); see below.")
     private String output;
 
     @Option(names = {"-d", "--debug"}, description = "Log at DEBUG level.")
@@ -34,9 +44,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     private boolean help;
 
+    private final Map<String, String> environment;
     private final Consumer<Boolean> debugListener;
 
-    DemoCommand(Consumer<Boolean> debugListener) {
+    DemoCommand(Map<String, String> environment, Consumer<Boolean> debugListener) {
+        this.environment = environment;
         this.debugListener = debugListener;
     }
 
@@ -51,7 +63,7 @@ final class DemoCommand implements Callable<Integer> {
                     "--output must be one of " + String.join(", ", outputs) + ", not \"" + output + "\"");
         }
         debugListener.accept(debug);
-        Logging.configure(debug);
-        return Demo.run(events, output);
+        Logging.configureDemo(debug);
+        return Demo.run(events, output, environment, Path.of(""), System.out, System.console() != null);
     }
 }

@@ -73,7 +73,7 @@ public final class Main implements Callable<Integer> {
         root.addSubcommand(StartCommand.NAME, new CommandLine(start.spec()));
         root.addSubcommand(new ConfigureCommand(terminal));
         root.addSubcommand(new VersionCommand());
-        root.addSubcommand(new DemoCommand(on -> debug = on));
+        root.addSubcommand(new DemoCommand(environment, on -> debug = on));
         CommandLine startLine = root.getSubcommands().get(StartCommand.NAME);
         startLine.setUnmatchedOptionsArePositionalParams(true);
         startLine.setOverwrittenOptionsAllowed(true);

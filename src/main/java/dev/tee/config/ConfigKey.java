@@ -136,11 +136,17 @@ public enum ConfigKey {
             "How long a lock lasts; 0 means it never expires."),
 
     MANAGEMENT_HOST("management.host", ValueType.string(), "127.0.0.1", List.of(), List.of(),
-            "Address the health and metrics HTTP server listens on."),
+            "Address the health and metrics HTTP server listens on; 0.0.0.0 for every interface (in a container)."),
     MANAGEMENT_PORT("management.port", ValueType.integer(0, 65_535), "8089", List.of(), List.of(),
-            "Port of the health and metrics HTTP server; 0 turns it off."),
+            "Port of the HTTP server with /observe/health and /observe/metrics (Prometheus); 0 turns it off."),
     JMX("jmx", ValueType.bool(), "true", List.of(), List.of(),
-            "Expose Camel's routes and the exporter's counters as JMX MBeans.");
+            "Expose Camel's routes and the exporter's counters as JMX MBeans, to local JMX clients."),
+    HEALTH_UNREACHABLE_AFTER("health.unreachable-after", ValueType.positiveDuration(), "5m", List.of(), List.of(),
+            "Health turns DOWN once Teleport, or the output, has been failing for this long."),
+    HEALTH_MAX_LAG("health.max-lag", ValueType.duration(), "0", List.of(), List.of(),
+            "Health turns DOWN while the export is further behind than this (lag, see README); 0 turns the check off."),
+    PROGRESS_INTERVAL("progress.interval", ValueType.duration(), "1m", List.of(), List.of(),
+            "How often a progress line (events per minute, lag, position, retries) is logged; 0 turns it off.");
 
     /** Keys with this prefix go to Camel unchanged; we neither know nor check them. */
     public static final String CAMEL_PREFIX = "camel.";

@@ -3,6 +3,8 @@ package dev.tee.pipeline;
 import java.time.Duration;
 import java.util.Objects;
 
+import dev.tee.teleport.TeleportException;
+import io.grpc.Status;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +29,10 @@ public final class ReadFailures {
 
     public synchronized void report(Exchange exchange) {
         Throwable failure = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        if (failure instanceof TeleportException teleport && teleport.code() == Status.Code.CANCELLED) {
+            LOG.debug("Reading stopped: {}", failure.getMessage()); // the exporter is stopping
+            return;
+        }
         String message = failure == null ? "unknown error" : failure.getMessage();
         long now = System.nanoTime();
         if (Objects.equals(message, lastMessage) && now - lastLoggedNanos < REPEAT_AFTER.toNanos()) {

@@ -24,6 +24,7 @@ import dev.tee.teleport.proto.auth.PingRequest;
 import dev.tee.teleport.proto.auth.PingResponse;
 import dev.tee.teleport.proto.types.LockV2;
 import dev.tee.tls.TlsMaterial;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -43,6 +44,7 @@ public final class TeleportClient implements AutoCloseable {
     private final TeleportRoute route;
     private final Duration callTimeout;
     private final LiveCredentials credentials;
+    private final List<ClientInterceptor> interceptors;
     private final TeleportErrors errors;
     private ManagedChannel channel;
     /** Channels replaced after an identity change, still carrying the calls that began on them. */
@@ -57,13 +59,15 @@ public final class TeleportClient implements AutoCloseable {
 
     /** {@code callTimeout} is the deadline of each unary call; streams have none (close them instead). */
     public TeleportClient(String address, TeleportCredentials credentials, Duration callTimeout) {
-        this(TeleportRoute.direct(address), LiveCredentials.fixed(credentials), callTimeout);
+        this(TeleportRoute.direct(address), LiveCredentials.fixed(credentials), callTimeout, List.of());
     }
 
-    private TeleportClient(TeleportRoute route, LiveCredentials credentials, Duration callTimeout) {
+    private TeleportClient(TeleportRoute route, LiveCredentials credentials, Duration callTimeout,
+            List<ClientInterceptor> interceptors) {
         this.route = route;
         this.callTimeout = callTimeout;
         this.credentials = credentials;
+        this.interceptors = List.copyOf(interceptors);
         this.errors = new TeleportErrors(route, credentials::current, credentials.isReloading(), callTimeout);
         credentials.onChange(this::reconnect);
     }
@@ -79,8 +83,15 @@ public final class TeleportClient implements AutoCloseable {
         private Path identityFile;
         private Duration refreshInterval;
         private Duration callTimeout = DEFAULT_CALL_TIMEOUT;
+        private final List<ClientInterceptor> interceptors = new ArrayList<>();
 
         private Builder() {
+        }
+
+        /** Sees every call the client makes, e.g. to tell whether Teleport answers (the health check). */
+        public Builder interceptor(ClientInterceptor interceptor) {
+            interceptors.add(interceptor);
+            return this;
         }
 
         /** Where to connect; see {@link TeleportRoute#of} for the rule the configuration uses. */
@@ -141,7 +152,7 @@ public final class TeleportClient implements AutoCloseable {
             } else {
                 throw new IllegalStateException("a TeleportClient needs credentials or an identity file");
             }
-            return new TeleportClient(route, live, callTimeout);
+            return new TeleportClient(route, live, callTimeout, interceptors);
         }
     }
 
@@ -245,7 +256,7 @@ public final class TeleportClient implements AutoCloseable {
             TeleportCredentials identity = credentials.current();
             channel = TeleportDialer.dial(route.address(), TeleportRoute.protocols(routedCluster),
                     TlsMaterial.keyManager(identity.certificateChain(), identity.privateKey()),
-                    TlsMaterial.trustManager(identity.trustedAuthorities()));
+                    TlsMaterial.trustManager(identity.trustedAuthorities()), interceptors);
         }
         return channel;
     }

@@ -8,6 +8,7 @@ import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509TrustManager;
 
 import dev.tee.config.ConfigException;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -45,10 +46,10 @@ final class TeleportDialer {
     /**
      * A channel to {@code address} offering the ALPN {@code protocols} (the Proxy routing value first,
      * when there is one; the server must pick h2), presenting the certificate {@code keys} holds and
-     * trusting what {@code trust} trusts.
+     * trusting what {@code trust} trusts; every call passes through {@code interceptors}.
      */
     static ManagedChannel dial(String address, List<String> protocols, X509ExtendedKeyManager keys,
-            X509TrustManager trust) {
+            X509TrustManager trust, List<ClientInterceptor> interceptors) {
         checkAddress(address);
         SslContext tls;
         try {
@@ -68,6 +69,7 @@ final class TeleportDialer {
                 .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
                 .keepAliveWithoutCalls(true)
                 .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+                .intercept(interceptors)
                 .build();
     }
 

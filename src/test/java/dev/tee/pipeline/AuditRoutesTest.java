@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,6 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import com.google.protobuf.Struct;
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
+import dev.tee.observe.ExporterMetrics;
+import dev.tee.observe.TeleportReachability;
+import dev.tee.sink.OutputCounters;
 import dev.tee.sink.OutputUnavailableException;
 import dev.tee.source.Page;
 import dev.tee.state.DeliveredEvents;
@@ -82,8 +86,23 @@ class AuditRoutesTest {
     }
 
     /** Acknowledges batches, after failing the first few attempts as an unreachable output would. */
-    public class ScriptedSink {
+    public class ScriptedSink implements OutputCounters {
         final AtomicInteger failuresLeft = new AtomicInteger();
+
+        @Override
+        public long eventsDelivered() {
+            return sent.stream().mapToLong(List::size).sum();
+        }
+
+        @Override
+        public long eventsDeadLettered() {
+            return 0;
+        }
+
+        @Override
+        public long requestsCompleted() {
+            return sent.size();
+        }
 
         public void deliver(Batch batch) {
             if (failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
@@ -97,7 +116,10 @@ class AuditRoutesTest {
         main = new Main();
         main.bind("auditReader", reader);
         main.bind("sink", sink);
-        main.bind("ledger", new dev.tee.state.Acknowledger());
+        dev.tee.state.Acknowledger acknowledger = new dev.tee.state.Acknowledger();
+        main.bind("ledger", acknowledger);
+        main.bind("metrics", new ExporterMetrics(acknowledger, sink, reader, new TeleportReachability(Clock.systemUTC()),
+                Clock.systemUTC()));
         main.bind("deliveredEvents", delivered);
         main.bind("eventFilter", new EventTypeFilter(List.of(), List.of("print")));
         main.bind("batches", new BatchAggregation());

@@ -56,6 +56,18 @@ public final class ExporterProcess {
         return waitFor(wait);
     }
 
+    /** Sends a signal by name ("TERM", "INT") with kill(1), as an operator or a terminal would. */
+    public void signal(String name) throws InterruptedException {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new AssertionError("kill -" + name + " " + process.pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run kill", e);
+        }
+    }
+
     public int waitFor(Duration wait) throws InterruptedException {
         if (!process.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();

@@ -12,6 +12,7 @@ import dev.tee.config.ConfigException;
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
 import dev.tee.sink.DeadLetters;
+import dev.tee.sink.OutputCounters;
 import dev.tee.sink.Sink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * {@link FluentdUnavailableException} for the route to retry. Re-calling {@link #deliver} on the same
  * Batch after a failure sends only its unsettled events.
  */
-public final class FluentdSink implements Sink {
+public final class FluentdSink implements Sink, OutputCounters {
 
     static final String URL_KEY = "forward.fluentd.url";
 
@@ -201,6 +202,21 @@ public final class FluentdSink implements Sink {
     /** Events written to the dead-letter file. */
     public long deadLettered() {
         return deadLettered.get();
+    }
+
+    @Override
+    public long eventsDelivered() {
+        return eventsSent();
+    }
+
+    @Override
+    public long eventsDeadLettered() {
+        return deadLettered();
+    }
+
+    @Override
+    public long requestsCompleted() {
+        return batchesSent();
     }
 
     /** The dead-letter file (it exists once the first event is dead-lettered). */

@@ -16,6 +16,7 @@ import java.util.function.Consumer;
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
 import dev.tee.sink.DeadLetters;
+import dev.tee.sink.OutputCounters;
 import dev.tee.sink.OutputUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * crash between the write and the acknowledgement) count as delivered, and only the rest goes to the
  * next key. No event is ever in two objects, whatever the crash.
  */
-public final class PantherWriter {
+public final class PantherWriter implements OutputCounters {
 
     private static final Logger LOG = LoggerFactory.getLogger(PantherWriter.class);
 
@@ -52,8 +53,11 @@ public final class PantherWriter {
     private final Map<Instant, Integer> nextIndex = new HashMap<>();
     private Instant newestMinute = Instant.MIN;
     private Instant lastAdded = Instant.MIN;
-    private long objectsWritten;
+    // volatile: written under the lock, read without it by the metrics, which must not wait for a slow write
+    private volatile long objectsWritten;
     private long objectsFoundWritten;
+    private volatile long eventsWritten;
+    private volatile long eventsDeadLettered;
 
     /**
      * @param acknowledge called with the events of every object once it is stored (or found stored)
@@ -81,6 +85,7 @@ public final class PantherWriter {
                 deadLetters.append(event, 400, e.getMessage(), prefix);
                 LOG.warn("Event {} ({}) cannot be written in Panther's layout: {}; see {}", event.id(), event.type(),
                         e.getMessage(), deadLetters.file());
+                eventsDeadLettered++;
                 acknowledge.accept(new Batch(List.of(event)));
                 continue;
             }
@@ -113,6 +118,23 @@ public final class PantherWriter {
     }
 
     public synchronized long objectsWritten() {
+        return objectsWritten;
+    }
+
+    /** Events stored in objects, including those a replay found already stored. */
+    @Override
+    public long eventsDelivered() {
+        return eventsWritten;
+    }
+
+    @Override
+    public long eventsDeadLettered() {
+        return eventsDeadLettered;
+    }
+
+    /** Objects written. */
+    @Override
+    public long requestsCompleted() {
         return objectsWritten;
     }
 
@@ -151,6 +173,7 @@ public final class PantherWriter {
             if (outcome == ObjectStore.PutOutcome.CREATED) {
                 LOG.debug("wrote {} ({} events)", key, toWrite.size());
                 objectsWritten++;
+                eventsWritten += toAcknowledge.size();
                 nextIndex.put(minute, index);
                 acknowledge.accept(new Batch(toAcknowledge));
                 return;
@@ -169,6 +192,7 @@ public final class PantherWriter {
                 LOG.info("{} already holds {} of these events (written before a restart); not writing them again",
                         key, found.size());
                 objectsFoundWritten++;
+                eventsWritten += found.size();
                 acknowledge.accept(new Batch(found));
             }
             nextIndex.put(minute, index);

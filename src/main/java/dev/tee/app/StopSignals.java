@@ -1,0 +1,127 @@
+package dev.tee.app;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * SIGTERM and SIGINT as the Go handler treats them (event-handler.md §2.1): the first stops the
+ * exporter gracefully (the batch in flight finishes, the cursor is saved) and it exits 0; a stop
+ * that takes longer than the deadline is forced (128 + the signal's number); a second SIGINT exits at
+ * once with 130. A forced exit loses nothing: the cursor saved every second never passes an
+ * unacknowledged event, and acknowledged ids are on disk before it moves, so a restart repeats
+ * nothing. The JVM's own handlers come back on {@link #close}.
+ *
+ * <p>Only {@code sun.misc.Signal} can take a signal from the JVM (a shutdown hook cannot see a second
+ * SIGINT). It is used through reflection because javac flags every compile-time use of it as
+ * proprietary API; where it is missing, the JVM's handling (Camel's shutdown hook) remains.
+ */
+final class StopSignals implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StopSignals.class);
+    private static final List<String> HANDLED = List.of("TERM", "INT");
+    private static final int INT = 2;
+
+    private final Runnable stop;
+    private final Duration deadline;
+    private final Map<Object, Object> previous = new LinkedHashMap<>();
+    private Method handle;
+    private String received;
+    private boolean closed;
+
+    private StopSignals(Runnable stop, Duration deadline) {
+        this.stop = stop;
+        this.deadline = deadline;
+    }
+
+    /**
+     * Handles SIGTERM and SIGINT from now on.
+     *
+     * @param stop begins the graceful stop (returns at once)
+     * @param deadline how long the graceful stop may take
+     */
+    static StopSignals install(Runnable stop, Duration deadline) {
+        StopSignals signals = new StopSignals(stop, deadline);
+        try {
+            Class<?> signalType = Class.forName("sun.misc.Signal");
+            Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
+            Method name = signalType.getMethod("getName");
+            Method number = signalType.getMethod("getNumber");
+            Object handler = Proxy.newProxyInstance(StopSignals.class.getClassLoader(), new Class<?>[] {handlerType},
+                    (proxy, method, args) -> switch (method.getName()) {
+                        case "handle" -> {
+                            signals.received((String) name.invoke(args[0]), (Integer) number.invoke(args[0]));
+                            yield null;
+                        }
+                        case "hashCode" -> System.identityHashCode(proxy);
+                        case "equals" -> proxy == args[0];
+                        default -> "stop on SIGTERM or SIGINT";
+                    });
+            signals.handle = signalType.getMethod("handle", signalType, handlerType);
+            for (String signalName : HANDLED) {
+                Object signal = signalType.getConstructor(String.class).newInstance(signalName);
+                signals.previous.put(signal, signals.handle.invoke(null, signal, handler));
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.debug("Signals stay with the JVM: {}", e.toString());
+        }
+        return signals;
+    }
+
+    private void received(String signal, int number) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            if (received != null) {
+                if (number == INT) {
+                    System.err.println("Interrupted again: exiting now; the saved cursor is at most a second old");
+                    Runtime.getRuntime().halt(128 + number);
+                }
+                return; // already stopping; the deadline forces it if need be
+            }
+            received = signal;
+        }
+        LOG.info("SIG{}: stopping; the batch in flight finishes and the cursor is saved (at most {}s{})", signal,
+                deadline.toSeconds(), number == INT ? "; interrupt again to exit at once" : "");
+        Thread watchdog = new Thread(() -> forceAfterDeadline(number), "stop-deadline");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        stop.run();
+    }
+
+    private void forceAfterDeadline(int number) {
+        try {
+            Thread.sleep(deadline.toMillis());
+        } catch (InterruptedException e) {
+            return;
+        }
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+        }
+        LOG.warn("Not stopped after {}s: exiting now; the saved cursor is at most a second old", deadline.toSeconds());
+        Runtime.getRuntime().halt(128 + number);
+    }
+
+    /** Gives SIGTERM and SIGINT back to the JVM. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        previous.forEach((signal, handler) -> {
+            try {
+                handle.invoke(null, signal, handler);
+            } catch (IllegalAccessException | InvocationTargetException e) {
+                LOG.debug("Cannot give SIG{} back to the JVM: {}", signal, e.toString());
+            }
+        });
+    }
+}

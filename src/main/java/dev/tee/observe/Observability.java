@@ -1,0 +1,125 @@
+package dev.tee.observe;
+
+import static dev.tee.config.ConfigKey.HEALTH_MAX_LAG;
+import static dev.tee.config.ConfigKey.HEALTH_UNREACHABLE_AFTER;
+import static dev.tee.config.ConfigKey.MANAGEMENT_HOST;
+import static dev.tee.config.ConfigKey.MANAGEMENT_PORT;
+import static dev.tee.config.ConfigKey.PROGRESS_INTERVAL;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+
+import dev.tee.config.ExporterConfig;
+import dev.tee.config.GoDuration;
+import dev.tee.sink.OutputCounters;
+import dev.tee.source.AuditSource;
+import dev.tee.state.Acknowledger;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.micrometer.MicrometerConstants;
+import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.main.BaseMainSupport;
+import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sets up what an operator sees of a running exporter: the `metrics` bean the routes count with,
+ * JMX attributes, readiness checks for Teleport, the output and the lag beside Camel's own route
+ * checks, Prometheus metrics with Camel's route metrics, the management HTTP server (health and
+ * metrics, on `management.host:management.port`), and the progress line.
+ */
+public final class Observability {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Observability.class);
+    static final String HEALTH_PATH = "/observe/health";
+    static final String METRICS_PATH = "/observe/metrics";
+
+    private Observability() {
+    }
+
+    /**
+     * Installs everything on {@code main} before it starts and returns the metrics (bound as the
+     * routes' `metrics` bean). Call it before the configuration's own camel.* properties are added, so
+     * that those win.
+     */
+    public static ExporterMetrics install(Main main, ExporterConfig config, Acknowledger acknowledger,
+            OutputCounters output, AuditSource source, TeleportReachability teleport) {
+        ExporterMetrics metrics = new ExporterMetrics(acknowledger, output, source, teleport, Clock.systemUTC());
+        main.bind("metrics", metrics);
+        int port = config.integer(MANAGEMENT_PORT);
+        if (port > 0) {
+            String host = config.string(MANAGEMENT_HOST);
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            metrics.bindTo(registry);
+            // camel-micrometer-prometheus adopts a registry it finds under this name, Camel's meters join ours
+            main.bind(MicrometerConstants.METRICS_REGISTRY_NAME, registry);
+            main.addInitialProperty("camel.management.enabled", "true");
+            main.addInitialProperty("camel.management.host", host);
+            main.addInitialProperty("camel.management.port", Integer.toString(port));
+            main.addInitialProperty("camel.management.health-check-enabled", "true");
+            main.addInitialProperty("camel.management.health-path", HEALTH_PATH);
+            main.addInitialProperty("camel.management.metrics-enabled", "true");
+            main.addInitialProperty("camel.metrics.enabled", "true");
+            main.addInitialProperty("camel.metrics.path", METRICS_PATH);
+            // route timers are Camel's route metrics; a timer per endpoint and exchange is more than anyone reads
+            main.addInitialProperty("camel.metrics.enable-exchange-event-notifier", "false");
+            main.addMainListener(new MainListenerSupport() {
+                @Override
+                public void afterStart(BaseMainSupport started) {
+                    LOG.info("Health on http://{}:{}{}, Prometheus metrics on http://{}:{}{}", host, port, HEALTH_PATH,
+                            host, port, METRICS_PATH);
+                }
+            });
+        }
+        main.addInitialProperty("camel.health.enabled", "true");
+        List<ExporterCheck> checks = checks(config, metrics);
+        ProgressLog progress = new ProgressLog(metrics, config.duration(PROGRESS_INTERVAL));
+        main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void afterConfigure(BaseMainSupport configured) {
+                CamelContext context = configured.getCamelContext();
+                HealthCheckRegistry health = HealthCheckRegistry.get(context);
+                checks.forEach(health::register);
+                context.getManagementStrategy().addEventNotifier(new RetryNotifier(metrics));
+                try {
+                    context.addService(metrics); // a service's attributes show in JMX: type=services,name=ExporterMetrics
+                    context.addService(progress);
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot start the exporter's metrics: " + e.getMessage(), e);
+                }
+            }
+        });
+        return metrics;
+    }
+
+    /** Teleport failing, the output failing, the export lagging: each DOWN past its threshold. */
+    static List<ExporterCheck> checks(ExporterConfig config, ExporterMetrics metrics) {
+        Duration unreachableAfter = config.duration(HEALTH_UNREACHABLE_AFTER);
+        Duration maxLag = config.duration(HEALTH_MAX_LAG);
+        return List.of(
+                new ExporterCheck("teleport", metrics, snapshot -> snapshot.teleportFailing()
+                        .filter(failing -> failing.duration().compareTo(unreachableAfter) >= 0)
+                        .map(failing -> "calls to Teleport have failed for " + format(failing.duration())
+                                + " (health.unreachable-after " + format(unreachableAfter) + "): "
+                                + failing.lastFailure())),
+                new ExporterCheck("output", metrics, snapshot -> snapshot.outputFailing()
+                        .filter(failing -> failing.duration().compareTo(unreachableAfter) >= 0)
+                        .map(failing -> "the output has refused or not answered for " + format(failing.duration())
+                                + " (health.unreachable-after " + format(unreachableAfter) + "): "
+                                + failing.lastFailure())),
+                new ExporterCheck("lag", metrics, snapshot -> Optional.ofNullable(snapshot.lag())
+                        .filter(lag -> !maxLag.isZero() && lag.compareTo(maxLag) > 0)
+                        .map(lag -> "the newest exported event is " + format(lag) + " old (health.max-lag "
+                                + format(maxLag) + ")")));
+    }
+
+    private static String format(Duration duration) {
+        return GoDuration.format(duration.truncatedTo(ChronoUnit.SECONDS));
+    }
+}
