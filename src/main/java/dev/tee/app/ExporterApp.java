@@ -30,6 +30,7 @@ import dev.tee.teleport.TeleportClient;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
+import org.apache.camel.util.concurrent.SynchronousExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,14 +99,14 @@ public final class ExporterApp {
     }
 
     private static int runPipeline(Main main, ExporterConfig config, TeleportClient teleport, ReadPaths.ReadPath read,
-            Outputs.Output output,
-            DeliveredEvents delivered, Acknowledger acknowledger, EventInlet inlet, Consumer<Running> watcher,
-            TeleportReachability reachability) {
+            Outputs.Output output, DeliveredEvents delivered, Acknowledger acknowledger, EventInlet inlet,
+            Consumer<Running> watcher, TeleportReachability reachability) {
         main.bind(read.beanName(), read.reader());
         main.bind("eventFilter", new EventTypeFilter(config.list(TYPES), config.list(SKIP_EVENT_TYPES)));
         main.bind("deliveredEvents", delivered);
         main.bind("ledger", acknowledger);
         main.bind("batches", new BatchAggregation());
+        main.bind("inCallerThread", new SynchronousExecutorService());
         main.bind(output.beanName(), output.bean());
         main.bind("cursor", read.cursor());
         main.bind("progress", new ExportProgress(config.bool(EXIT_ON_LAST_EVENT), read.source(), read.saveState(),

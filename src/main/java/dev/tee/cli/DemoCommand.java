@@ -19,12 +19,15 @@ import picocli.CommandLine.Spec;
         description = "Run a fake Teleport, export its events to the chosen output and report what arrived.",
         footerHeading = "%nOutputs:%n",
         footer = {
-            "  fluentd  a Fluentd stand-in in this process (HTTPS with mutual TLS), as in production.",
-            "  file     Panther's S3 layout in ./" + Demo.FILE_OUTPUT_DIR + "/<run>/ (gzip JSON lines per minute).",
-            "  s3       the same objects in an S3 bucket you name, under " + Demo.S3_PREFIX + "<run>/; the jar",
-            "           has no S3 server of its own. Set " + Demo.S3_ENV_PREFIX + "BUCKET and, as for start,",
-            "           " + Demo.S3_ENV_PREFIX + "REGION, ..._ENDPOINT and ..._PATH_STYLE=true for MinIO or",
-            "           S3Proxy, ..._ACCESS_KEY_ID and ..._SECRET_ACCESS_KEY (default: the AWS chain)."})
+            "  fluentd  a Fluentd stand-in in this process, HTTPS with mutual TLS.",
+            "  file     Panther's S3 layout in ./" + Demo.FILE_OUTPUT_DIR + "/<run>/ (gzip JSON lines",
+            "           per minute of event time).",
+            "  s3       the same objects in an S3 bucket you name, under",
+            "           " + Demo.S3_PREFIX + "<run>/; the jar has no S3 server of",
+            "           its own. Set " + Demo.S3_ENV_PREFIX + "BUCKET and, as for start,",
+            "           ..._REGION, ..._ENDPOINT and ..._PATH_STYLE=true (MinIO,",
+            "           S3Proxy), ..._ACCESS_KEY_ID and ..._SECRET_ACCESS_KEY",
+            "           (default: the AWS default credentials chain)."})
 final class DemoCommand implements Callable<Integer> {
 
     @Spec

@@ -104,11 +104,12 @@ public final class Demo {
             AtomicReference<ExporterMetrics> metrics = new AtomicReference<>();
             long began = System.nanoTime();
             int status;
-            try (ProgressBar bar = new ProgressBar(out, terminal, events, () -> delivered(metrics.get()))) {
+            ProgressBar bar = new ProgressBar(out, terminal, events, () -> delivered(metrics.get()));
+            try (bar) {
                 status = ExporterApp.run(config, running -> metrics.set(running.metrics()));
             }
             double seconds = (System.nanoTime() - began) / 1e9;
-            summary(out, world, output, metrics.get().snapshot(), seconds, fileOutput, config);
+            summary(out, world, output, metrics.get().snapshot(), seconds, bar.deliverySeconds(), fileOutput, config);
             return status;
         }
     }
@@ -118,9 +119,13 @@ public final class Demo {
     }
 
     private static void summary(PrintStream out, DemoEnvironment world, String output, ExporterMetrics.Snapshot done,
-            double seconds, Path fileOutput, ExporterConfig config) {
-        out.printf("%nRead %d events and delivered %d in %.1f s, start-up included (%.0f events/s)%n", done.read(),
-                done.delivered(), seconds, done.delivered() / seconds);
+            double seconds, double delivering, Path fileOutput, ExporterConfig config) {
+        out.printf("%nRead %d events and delivered %d in %.1f s with start-up and shutdown", done.read(),
+                done.delivered(), seconds);
+        if (delivering > 0) { // with every event in one request there is no span to divide by
+            out.printf("; delivering took %.1f s (%.0f events/s)", delivering, done.delivered() / delivering);
+        }
+        out.println();
         if (done.deadLettered() > 0) {
             out.printf("Dead-lettered  : %d (see dead-letter.jsonl in the state directory)%n", done.deadLettered());
         }

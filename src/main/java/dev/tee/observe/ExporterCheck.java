@@ -38,7 +38,11 @@ final class ExporterCheck extends AbstractHealthCheck {
                 builder::up);
     }
 
-    /** Camel's health endpoint pastes messages into its JSON as they are. */
+    /**
+     * Camel's health endpoint escapes a message twice (Camel 4.18: Jsoner.escape, then its JSON
+     * writer): a quote or backslash would reach the reader as \" or \\, so plain characters stand in
+     * (a slash still reads \/).
+     */
     private static String jsonSafe(String message) {
         String safe = message.replace('"', '\'').replace('\\', '/').replaceAll("\\p{Cntrl}", " ");
         return safe.length() <= MESSAGE_CHARS ? safe : safe.substring(0, MESSAGE_CHARS) + "...";

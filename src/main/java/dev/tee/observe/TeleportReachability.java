@@ -30,7 +30,7 @@ public final class TeleportReachability implements ClientInterceptor {
             Status.Code.OUT_OF_RANGE, Status.Code.FAILED_PRECONDITION);
 
     private final Clock clock;
-    private Instant failingSince;
+    private volatile Instant failingSince;
     private String lastFailure;
 
     public TeleportReachability(Clock clock) {
@@ -68,8 +68,12 @@ public final class TeleportReachability implements ClientInterceptor {
         }
     }
 
-    private synchronized void answered() {
-        failingSince = null;
+    private void answered() {
+        if (failingSince != null) { // a volatile read per message, the lock only after failures
+            synchronized (this) {
+                failingSince = null;
+            }
+        }
     }
 
     private synchronized void failed(String why) {

@@ -96,8 +96,12 @@ class StopSignalsTest {
         int receivedAtStop = world.fluentd().eventCount();
         assertThat(receivedAtStop).as("stopped in the middle").isLessThan(EVENTS);
 
+        long linesBefore = exporter.log().lines().count();
         exporter = ExporterProcess.start(config, log, "--exit-on-last-event");
         assertThat(exporter.waitFor(PATIENCE)).as("exit status of the restart (log: %s)", log).isZero();
+        // the cursor was saved exactly at the stop: the restart reads nothing that was delivered before
+        assertThat(exporter.log().lines().skip(linesBefore).filter(line -> line.contains("Exported in")))
+                .singleElement().asString().contains(" 0 de-duplicated");
         List<String> received = world.fluentd().eventIds(DemoEnvironment.AUDIT_TAG);
         assertThat(new HashSet<>(received)).as("every event arrived").isEqualTo(expected);
         assertThat(received).as("none twice").hasSameSizeAs(expected);

@@ -72,9 +72,12 @@ public final class ExportBenchmark {
             ExporterProcess exporter = ExporterProcess.start(config, dir.resolve("exporter.log"),
                     options.containsKey("extra") ? options.get("extra").split(" ") : new String[0]);
             AtomicLong peakRss = new AtomicLong();
+            // CPU time, unlike wall time, hardly changes when other processes compete for the cores
+            Duration cpu = Duration.ZERO;
             long firstDelivery = 0;
             while (exporter.isAlive()) {
                 peakRss.accumulateAndGet(rssKib(exporter.pid()), Math::max);
+                cpu = ProcessHandle.of(exporter.pid()).flatMap(p -> p.info().totalCpuDuration()).orElse(cpu);
                 if (firstDelivery == 0 && delivered.getAsLong() > 0) {
                     firstDelivery = System.nanoTime();
                 }
@@ -87,6 +90,8 @@ public final class ExportBenchmark {
             System.out.printf("exit status %d; %.1f s in all (JVM start, connect, export, exit)%n", status, total);
             System.out.printf("export: %.1f s from first delivery to exit -> %.0f events/s%n", export, events / export);
             System.out.printf("peak RSS of the exporter: %d MiB%n", peakRss.get() / 1024);
+            System.out.printf("CPU time of the exporter: %.1f s (until its last 100 ms), %.0f us per event%n",
+                    cpu.toMillis() / 1000.0, cpu.toNanos() / 1000.0 / events);
             if (output.equals("fluentd")) {
                 System.out.printf("Fluentd stand-in: %d events in %d requests%n", world.fluentd().eventCount(),
                         world.fluentd().requestCount());

@@ -40,7 +40,8 @@ class DemoTest {
 
         assertThat(output()).contains("Output         : Fluentd stand-in at https://127.0.0.1:")
                 .contains("Delivered [##############################] 600 / 600 events")
-                .containsPattern("Read 600 events and delivered 600 in \\d+\\.\\d s, start-up included \\(\\d+ events/s\\)")
+                .containsPattern("Read 600 events and delivered 600 in \\d+\\.\\d s with start-up and shutdown; "
+                        + "delivering took \\d+\\.\\d s \\(\\d+ events/s\\)")
                 .containsPattern("Fluentd        : 600 events in 30 requests")
                 .contains("  user.login ");
     }
