@@ -119,8 +119,24 @@ final class ReadPaths {
             }
 
             @Override
-            public ServerStream<ExportEventUnstructured> export(LocalDate date, String chunk, String cursor) {
-                return teleport.exportUnstructuredEvents(midnight(date), chunk, cursor);
+            public ExportReader.ChunkStream export(LocalDate date, String chunk, String cursor) {
+                ServerStream<ExportEventUnstructured> stream = teleport.exportUnstructuredEvents(midnight(date), chunk, cursor);
+                return new ExportReader.ChunkStream() {
+                    @Override
+                    public boolean hasNext() {
+                        return stream.hasNext();
+                    }
+
+                    @Override
+                    public ExportEventUnstructured next() {
+                        return stream.next();
+                    }
+
+                    @Override
+                    public void close() {
+                        stream.close();
+                    }
+                };
             }
         };
     }

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -23,7 +24,6 @@ import java.util.function.Consumer;
 import dev.tee.event.AuditEvent;
 import dev.tee.state.DeliveryLedger;
 import dev.tee.state.StateFile;
-import dev.tee.teleport.ServerStream;
 import dev.tee.teleport.proto.auditlog.ExportEventUnstructured;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,7 +54,14 @@ public final class ExportReader implements AuditSource, AutoCloseable {
         /** Every chunk name Teleport lists for {@code date}. */
         List<String> chunks(LocalDate date);
 
-        ServerStream<ExportEventUnstructured> export(LocalDate date, String chunk, String cursor);
+        /** The chunk's events after {@code cursor} ("" for all of them). */
+        ChunkStream export(LocalDate date, String chunk, String cursor);
+    }
+
+    /** A chunk's events as they stream in; closing it cancels the stream on the server. */
+    public interface ChunkStream extends Iterator<ExportEventUnstructured>, AutoCloseable {
+        @Override
+        void close();
     }
 
     private final ExportApi api;
@@ -247,7 +254,7 @@ public final class ExportReader implements AuditSource, AutoCloseable {
         final DeliveryLedger<String> ledger;
         private String readCursor;
         private volatile boolean streamEnded;
-        private volatile ServerStream<ExportEventUnstructured> stream;
+        private volatile ChunkStream stream;
 
         ChunkRun(Day day, String chunk, String savedCursor) {
             this.day = day;
@@ -263,7 +270,7 @@ public final class ExportReader implements AuditSource, AutoCloseable {
         public void run() {
             Duration backoff = firstBackoff;
             while (!Thread.currentThread().isInterrupted()) {
-                try (ServerStream<ExportEventUnstructured> opened = api.export(day.date, chunk, readCursor)) {
+                try (ChunkStream opened = api.export(day.date, chunk, readCursor)) {
                     stream = opened;
                     while (opened.hasNext()) {
                         ExportEventUnstructured item = opened.next();
@@ -290,7 +297,7 @@ public final class ExportReader implements AuditSource, AutoCloseable {
         }
 
         void cancel() {
-            ServerStream<ExportEventUnstructured> open = stream;
+            ChunkStream open = stream;
             if (open != null) {
                 open.close();
             }
