@@ -64,10 +64,11 @@ public final class ExporterApp {
             acknowledger.delivered(batch);
         };
         EventInlet inlet = new EventInlet();
-        try (TeleportClient teleport = Teleport.connect(config);
-             Outputs.Output output = Outputs.open(config, state, acknowledge)) {
+        try (TeleportClient teleport = Teleport.connect(config)) {
             ReadPaths.ReadPath read = ReadPaths.open(config, state, startTime, teleport, inlet);
-            return runPipeline(config, read, output, delivered, acknowledger, inlet);
+            try (Outputs.Output output = Outputs.open(config, state, acknowledge, read.source()::readPosition)) {
+                return runPipeline(config, read, output, delivered, acknowledger, inlet);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting", e);

@@ -25,8 +25,10 @@ import static dev.tee.config.ConfigKey.TELEPORT_ADDR;
 
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import dev.tee.config.ConfigException;
 import dev.tee.config.ExporterConfig;
@@ -83,7 +85,8 @@ final class Outputs {
     }
 
     /** @param acknowledge records a batch as delivered (for outputs that acknowledge on their own) */
-    static Output open(ExporterConfig config, StateDirectory state, Consumer<Batch> acknowledge) {
+    static Output open(ExporterConfig config, StateDirectory state, Consumer<Batch> acknowledge,
+            Supplier<Instant> readPosition) {
         if (config.bool(DRY_RUN)) {
             Sink sink = new DryRunSink();
             return new Output("sink", sink, "deliver-batches.yaml", sink);
@@ -97,22 +100,22 @@ final class Outputs {
             case "s3" -> {
                 S3ObjectStore store = S3ObjectStore.open(s3Settings(config));
                 LOG.info("Writing Panther's layout to s3://{}/{}", store.bucket(), config.string(FORWARD_S3_PREFIX));
-                return objects(config, state, store, acknowledge, store);
+                return objects(config, state, store, acknowledge, readPosition, store);
             }
             case "file" -> {
                 DirectoryObjectStore store = new DirectoryObjectStore(config.path(FORWARD_FILE_DIR));
                 LOG.info("Writing Panther's layout to {}", store.root().resolve(config.string(FORWARD_S3_PREFIX)));
-                return objects(config, state, store, acknowledge, () -> { });
+                return objects(config, state, store, acknowledge, readPosition, () -> { });
             }
             default -> throw new ConfigException("output: \"" + output + "\" is not one of fluentd, s3, file");
         }
     }
 
     private static Output objects(ExporterConfig config, StateDirectory state, ObjectStore store,
-            Consumer<Batch> acknowledge, AutoCloseable resource) {
+            Consumer<Batch> acknowledge, Supplier<Instant> readPosition, AutoCloseable resource) {
         PantherWriter writer = new PantherWriter(config.string(FORWARD_S3_PREFIX), MinuteObject.DEFAULT_MAX_BYTES,
                 config.duration(FORWARD_S3_FLUSH_DELAY), store, new DeadLetters(state.path()), acknowledge,
-                Clock.systemUTC());
+                readPosition, Clock.systemUTC());
         return new Output("panther", writer, "deliver-objects.yaml", resource);
     }
 

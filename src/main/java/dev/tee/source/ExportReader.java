@@ -171,6 +171,29 @@ public final class ExportReader implements AuditSource, AutoCloseable {
         return !current.isBefore(today) && days.values().stream().allMatch(day -> day.idle);
     }
 
+    /**
+     * The least advanced chunk stream's position: the time of the last event it read (streams of a
+     * chunk are mostly in time order), or, for one that ended, no limit. With no stream running: now
+     * once caught up, else the start of the date being exported.
+     */
+    @Override
+    public Instant readPosition() {
+        Instant lowest = Instant.MAX;
+        boolean running = false;
+        for (Day day : days.values()) {
+            for (ChunkRun run : day.running.values()) {
+                running = true;
+                if (run.position.isBefore(lowest)) {
+                    lowest = run.position;
+                }
+            }
+        }
+        if (running) {
+            return lowest;
+        }
+        return caughtUp() ? clock.instant() : current.atStartOfDay(ZoneOffset.UTC).toInstant();
+    }
+
     @Override
     public boolean idle() {
         return days.values().stream().allMatch(day -> day.running.isEmpty());
@@ -254,12 +277,14 @@ public final class ExportReader implements AuditSource, AutoCloseable {
         final DeliveryLedger<String> ledger;
         private String readCursor;
         private volatile boolean streamEnded;
+        private volatile Instant position;
         private volatile ChunkStream stream;
 
         ChunkRun(Day day, String chunk, String savedCursor) {
             this.day = day;
             this.chunk = chunk;
             this.readCursor = savedCursor == null ? "" : savedCursor;
+            this.position = day.date.atStartOfDay(ZoneOffset.UTC).toInstant();
             this.ledger = new DeliveryLedger<>(cursor -> {
                 committed(this, cursor);
                 completeIfDone(this);
@@ -274,10 +299,15 @@ public final class ExportReader implements AuditSource, AutoCloseable {
                     stream = opened;
                     while (opened.hasNext()) {
                         ExportEventUnstructured item = opened.next();
-                        pipeline.accept(Events.toAuditEvent(item.getEvent(), ledger.track(item.getCursor())));
+                        AuditEvent event = Events.toAuditEvent(item.getEvent(), ledger.track(item.getCursor()));
+                        pipeline.accept(event);
                         readCursor = item.getCursor();
+                        if (event.time().isAfter(position)) {
+                            position = event.time();
+                        }
                     }
                     streamEnded = true;
+                    position = Instant.MAX; // nothing more will come from this chunk
                     completeIfDone(this);
                     return;
                 } catch (RuntimeException e) { // Teleport failures, and the pipeline refusing while it stops

@@ -64,6 +64,11 @@ class AuditRoutesTest {
             return ledger.idle();
         }
 
+        @Override
+        public Instant readPosition() {
+            return Instant.EPOCH;
+        }
+
         public synchronized Page nextPage() {
             if (failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 throw new TeleportException(io.grpc.Status.Code.UNAVAILABLE, "cannot reach Teleport at 127.0.0.1:1", null);

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
@@ -25,10 +26,12 @@ import org.slf4j.LoggerFactory;
  * minute of event time, {@code <prefix><yyyyMMddHHmm00>_<n>.gz}, written once the minute is complete,
  * each event acknowledged only after its object is stored.
  *
- * <p>A minute is complete when the source has moved past it (an event of a later minute arrived), or
- * when it is over and no event at all came during {@code flushDelay} (the source caught up with live
- * data, or stalled). So a backfill of months writes one object per minute with events, not one per
- * batch, however slowly pages arrive.
+ * <p>A minute is complete when the source has read past it ({@code readPosition}: every event before
+ * that time has been read) and an event of a later minute has reached this writer (the events read
+ * are still on their way through the pipeline until then), or when it is over and no event at all came during {@code flushDelay}
+ * (the source caught up with live data, or stalled). So a backfill of months writes one object per
+ * minute with events, not one per batch, however slowly pages arrive. To bound memory, the oldest
+ * minutes are written early when more than {@link #MAX_PENDING_EVENTS} events wait.
  *
  * <p>Exactly once: every object is written with create-if-absent, trying {@code _0}, {@code _1}, ...
  * When a key is taken, the object there is read back; our lines it already holds (a replay after a
@@ -39,33 +42,40 @@ public final class PantherWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger(PantherWriter.class);
 
+    /** Events buffered at most; beyond, the oldest minutes are written before they are complete. */
+    public static final int MAX_PENDING_EVENTS = 100_000;
+
     private final String prefix;
     private final long maxObjectBytes;
     private final Duration flushDelay;
     private final ObjectStore store;
     private final DeadLetters deadLetters;
     private final Consumer<Batch> acknowledge;
+    private final Supplier<Instant> readPosition;
     private final Clock clock;
 
     private final TreeMap<Instant, Minute> pending = new TreeMap<>();
     /** The lowest index not known to be taken, per minute written in this run. */
     private final Map<Instant, Integer> nextIndex = new HashMap<>();
-    private Instant newestMinute = Instant.MIN;
     private Instant lastAdded = Instant.MIN;
+    private Instant newestAdded = Instant.MIN;
+    private int pendingEvents;
     private long objectsWritten;
     private long objectsFoundWritten;
 
     /**
      * @param acknowledge called with the events of every object once it is stored (or found stored)
+     * @param readPosition the source's read position (see {@link dev.tee.source.AuditSource#readPosition})
      */
     public PantherWriter(String prefix, long maxObjectBytes, Duration flushDelay, ObjectStore store,
-            DeadLetters deadLetters, Consumer<Batch> acknowledge, Clock clock) {
+            DeadLetters deadLetters, Consumer<Batch> acknowledge, Supplier<Instant> readPosition, Clock clock) {
         this.prefix = prefix;
         this.maxObjectBytes = maxObjectBytes;
         this.flushDelay = flushDelay;
         this.store = store;
         this.deadLetters = deadLetters;
         this.acknowledge = acknowledge;
+        this.readPosition = readPosition;
         this.clock = clock;
     }
 
@@ -85,9 +95,10 @@ public final class PantherWriter {
                 continue;
             }
             pending.computeIfAbsent(line.minute(), Minute::new).add(line, event);
+            pendingEvents++;
             lastAdded = now;
-            if (line.minute().isAfter(newestMinute)) {
-                newestMinute = line.minute();
+            if (line.time().isAfter(newestAdded)) {
+                newestAdded = line.time();
             }
         }
     }
@@ -95,14 +106,18 @@ public final class PantherWriter {
     /** Writes every complete minute (see the class comment); the rest stays buffered. */
     public synchronized void flushDue() {
         Instant now = clock.instant();
+        Instant read = readPosition.get();
+        Instant position = read.isBefore(newestAdded) ? read : newestAdded;
         boolean quiet = !now.isBefore(lastAdded.plus(flushDelay));
         for (Iterator<Minute> it = pending.values().iterator(); it.hasNext(); ) {
             Minute minute = it.next();
-            boolean sourceMovedOn = minute.start.isBefore(newestMinute);
-            boolean quietAndOver = quiet && !now.isBefore(minute.start.plusSeconds(60));
-            if (sourceMovedOn || quietAndOver) {
+            Instant end = minute.start.plusSeconds(60);
+            boolean readPast = !end.isAfter(position);
+            boolean quietAndOver = quiet && !now.isBefore(end);
+            if (readPast || quietAndOver || pendingEvents > MAX_PENDING_EVENTS) {
                 write(minute);
                 it.remove();
+                pendingEvents -= minute.events.size();
             }
         }
     }

@@ -29,6 +29,7 @@ class PantherWriterTest {
 
     private final List<String> acknowledged = new ArrayList<>();
     private Instant now = Instant.parse("2026-11-23T18:00:00Z");
+    private Instant readPosition = Instant.EPOCH;
     private final Clock clock = new Clock() {
         @Override
         public ZoneOffset getZone() {
@@ -49,7 +50,7 @@ class PantherWriterTest {
     private PantherWriter writer() {
         return new PantherWriter("teleport/logs", MinuteObject.DEFAULT_MAX_BYTES, Duration.ofSeconds(5),
                 new DirectoryObjectStore(dir.resolve("out")), new DeadLetters(dir),
-                batch -> batch.events().forEach(e -> acknowledged.add(e.id())), clock);
+                batch -> batch.events().forEach(e -> acknowledged.add(e.id())), () -> readPosition, clock);
     }
 
     @Test
@@ -63,6 +64,7 @@ class PantherWriterTest {
         assertThat(keys()).isEmpty();
 
         writer.add(batch(event("c", "2026-11-23T17:23:00Z")));
+        readPosition = Instant.parse("2026-11-23T17:23:00Z"); // the source read everything before c
         writer.flushDue();
         assertThat(keys()).containsExactly("teleport/logs20261123172200_0.gz");
         assertThat(acknowledged).containsExactly("a", "b");
@@ -93,6 +95,7 @@ class PantherWriterTest {
                 events.add(event("e" + n, Instant.parse("2019-04-22T10:00:00Z").plusSeconds(n * 3).toString()));
             }
             writer.add(batch(events.toArray(AuditEvent[]::new)));
+            readPosition = events.get(events.size() - 1).time();
             writer.flushDue();
         }
         writer.flushDue();
@@ -105,6 +108,7 @@ class PantherWriterTest {
         PantherWriter first = writer();
         first.add(batch(event("a", "2026-11-23T17:22:01Z"), event("b", "2026-11-23T17:22:02Z"),
                 event("next", "2026-11-23T17:23:00Z")));
+        readPosition = Instant.parse("2026-11-23T17:23:00Z");
         first.flushDue();
         acknowledged.clear(); // the crash: written, but never acknowledged
 
