@@ -35,6 +35,7 @@ import dev.tee.config.ExporterConfig;
 import dev.tee.event.Batch;
 import dev.tee.sink.DeadLetters;
 import dev.tee.sink.DryRunSink;
+import dev.tee.sink.OutputUnavailableException;
 import dev.tee.sink.Sink;
 import dev.tee.sink.fluentd.BatchMode;
 import dev.tee.sink.fluentd.FluentdClient;
@@ -99,7 +100,16 @@ final class Outputs {
             }
             case "s3" -> {
                 S3ObjectStore store = S3ObjectStore.open(s3Settings(config));
-                LOG.info("Writing Panther's layout to s3://{}/{}", store.bucket(), config.string(FORWARD_S3_PREFIX));
+                String prefix = config.string(FORWARD_S3_PREFIX);
+                try {
+                    store.checkBucket(prefix);
+                    LOG.info("Writing Panther's layout to s3://{}/{}", store.bucket(), prefix);
+                } catch (OutputUnavailableException e) {
+                    LOG.warn("{}. Starting anyway: objects are written once S3 answers", e.getMessage());
+                } catch (RuntimeException e) {
+                    store.close();
+                    throw e;
+                }
                 return objects(config, state, store, acknowledge, readPosition, store);
             }
             case "file" -> {
