@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
+import com.google.protobuf.Struct;
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
 import dev.tee.sink.DeadLetters;
@@ -42,8 +43,11 @@ public final class PantherWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger(PantherWriter.class);
 
-    /** Events buffered at most; beyond, the oldest minutes are written before they are complete. */
-    public static final int MAX_PENDING_EVENTS = 100_000;
+    /**
+     * Events buffered at most; beyond, the oldest minutes are written before they are complete. A
+     * buffered event costs its line plus a few hundred bytes (see {@link Minute#add}).
+     */
+    public static final int MAX_PENDING_EVENTS = 50_000;
 
     private final String prefix;
     private final long maxObjectBytes;
@@ -200,9 +204,14 @@ public final class PantherWriter {
             this.start = start;
         }
 
+        /**
+         * Keeps the line and what acknowledging needs (id and receipt), not the event's Struct, which
+         * weighs several times its line.
+         */
         void add(PantherLine line, AuditEvent event) {
             lines.add(line);
-            events.add(event);
+            events.add(new AuditEvent(event.id(), event.type(), event.time(), event.index(),
+                    Struct.getDefaultInstance(), event.receipt()));
         }
     }
 }

@@ -124,6 +124,21 @@ class PantherWriterTest {
     }
 
     @Test
+    void writesTheOldestMinutesEarlyRatherThanBufferWithoutBound() throws Exception {
+        PantherWriter writer = writer();
+        List<AuditEvent> events = new ArrayList<>();
+        for (int i = 0; i <= PantherWriter.MAX_PENDING_EVENTS; i++) {
+            events.add(event("e" + i, i % 2 == 0 ? "2026-11-23T17:22:30Z" : "2026-11-23T17:25:30Z"));
+        }
+        writer.add(new Batch(events));
+        writer.flushDue(); // the source has read nothing past 17:22 and is not quiet: only the cap applies
+
+        assertThat(keys()).containsExactly("teleport/logs20261123172200_0.gz");
+        assertThat(writer.pendingMinutes()).isEqualTo(1);
+        assertThat(acknowledged).hasSize(PantherWriter.MAX_PENDING_EVENTS / 2 + 1);
+    }
+
+    @Test
     void anEventWhoseTimePantherCannotReadGoesToTheDeadLetters() throws Exception {
         PantherWriter writer = writer();
         AuditEvent bad = new AuditEvent("bad", "user.login", Instant.EPOCH, 0,
