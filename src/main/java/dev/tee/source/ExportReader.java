@@ -23,6 +23,7 @@ import java.util.function.Consumer;
 
 import dev.tee.event.AuditEvent;
 import dev.tee.state.DeliveryLedger;
+import dev.tee.state.InFlight;
 import dev.tee.state.StateFile;
 import dev.tee.teleport.proto.auditlog.ExportEventUnstructured;
 import org.slf4j.Logger;
@@ -65,6 +66,7 @@ public final class ExportReader implements AuditSource, AutoCloseable {
     }
 
     private final ExportApi api;
+    private final InFlight inFlight;
     private final StateFile<ExportCursor> stateFile;
     private final Consumer<AuditEvent> pipeline;
     private final int backlogDays;
@@ -88,9 +90,10 @@ public final class ExportReader implements AuditSource, AutoCloseable {
      * @param pollInterval how often a date's chunks are listed again
      */
     public ExportReader(ExportApi api, StateFile<ExportCursor> stateFile, ExportCursor resumeAt,
-            Consumer<AuditEvent> pipeline, int chunksAtOnce, int backlogDays, Duration pollInterval,
+            Consumer<AuditEvent> pipeline, InFlight inFlight, int chunksAtOnce, int backlogDays, Duration pollInterval,
             Duration firstBackoff, Duration maxBackoff, Clock clock) {
         this.api = api;
+        this.inFlight = inFlight;
         this.stateFile = stateFile;
         this.pipeline = pipeline;
         this.backlogDays = backlogDays;
@@ -288,7 +291,7 @@ public final class ExportReader implements AuditSource, AutoCloseable {
             this.ledger = new DeliveryLedger<>(cursor -> {
                 committed(this, cursor);
                 completeIfDone(this);
-            });
+            }, inFlight);
         }
 
         @Override

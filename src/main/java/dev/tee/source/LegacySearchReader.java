@@ -38,7 +38,7 @@ public final class LegacySearchReader implements AuditSource {
     private final List<String> types;
     private final Clock clock;
 
-    private Instant windowStart;
+    private volatile Instant windowStart;
     private String pageKey;
     private String skipThrough;
     private volatile boolean caughtUp;
@@ -72,11 +72,7 @@ public final class LegacySearchReader implements AuditSource {
     @Override
     public Instant readPosition() {
         Instant position = readPosition;
-        return position == null ? windowStartNow() : position;
-    }
-
-    private synchronized Instant windowStartNow() {
-        return windowStart;
+        return position == null ? windowStart : position;
     }
 
     /** Fetches the next page; the poll route calls this until the page says it caught up. */

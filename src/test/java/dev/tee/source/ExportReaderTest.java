@@ -102,7 +102,7 @@ class ExportReaderTest {
 
     private ExportReader reader(ExportCursor resumeAt, Duration pollInterval) {
         return new ExportReader(api, new StateFile<>(dir.resolve("export-cursor.json"), ExportCursor.class), resumeAt,
-                pipeline::add, 3, 2, pollInterval, Duration.ofMillis(10), Duration.ofMillis(50),
+                pipeline::add, dev.tee.state.InFlight.unlimited(), 3, 2, pollInterval, Duration.ofMillis(10), Duration.ofMillis(50),
                 Clock.fixed(NOW, ZoneOffset.UTC));
     }
 

@@ -47,7 +47,7 @@ public final class PantherWriter {
      * Events buffered at most; beyond, the oldest minutes are written before they are complete. A
      * buffered event costs its line plus a few hundred bytes (see {@link Minute#add}).
      */
-    public static final int MAX_PENDING_EVENTS = 50_000;
+    public static final int MAX_PENDING_EVENTS = 25_000; // half the events a reader may have in flight
 
     private final String prefix;
     private final long maxObjectBytes;
