@@ -80,15 +80,17 @@ public final class ExporterApp {
              Outputs.Output output = Outputs.open(config, state, acknowledge)) {
             LOG.info("Reading with the search API from window {} (page key \"{}\", after event {})",
                     resumeAt.windowStart(), resumeAt.pageKey(), resumeAt.lastEventId());
-            return runPipeline(config, teleport, output, cursor, resumeAt, ledger, delivered);
+            SessionsAndLocks sessionsAndLocks = SessionsAndLocks.create(config, state, teleport, output);
+            return runPipeline(config, teleport, output, cursor, resumeAt, ledger, delivered, sessionsAndLocks);
         }
     }
 
     private static int runPipeline(ExporterConfig config, TeleportClient teleport, Outputs.Output output,
             StateFile<LegacyCursor> cursor, LegacyCursor resumeAt, DeliveryLedger<LegacyCursor> ledger,
-            DeliveredEvents delivered) {
+            DeliveredEvents delivered, SessionsAndLocks sessionsAndLocks) {
         Main main = new Main();
-        ExportProgress progress = new ExportProgress(config.bool(EXIT_ON_LAST_EVENT), ledger, cursor, main::completed);
+        ExportProgress progress = new ExportProgress(config.bool(EXIT_ON_LAST_EVENT), ledger, cursor,
+                sessionsAndLocks.afterSessions(main::completed));
         main.bind("auditReader", new LegacySearchReader(teleport::getUnstructuredEvents, ledger, resumeAt,
                 config.duration(WINDOW_SIZE), config.integer(BATCH), config.list(TYPES), Clock.systemUTC()));
         main.bind("eventFilter", new EventTypeFilter(config.list(TYPES), config.list(SKIP_EVENT_TYPES)));
@@ -109,10 +111,12 @@ public final class ExporterApp {
         });
         delivered.start();
         try {
+            sessionsAndLocks.attach(main); // session recordings and auto-locking (dev.tee.session, dev.tee.lock)
             main.run();
         } catch (Exception e) {
             throw new IllegalStateException("the pipeline failed: " + e.getMessage(), e);
         } finally {
+            sessionsAndLocks.stop();
             delivered.stop();
         }
         return 0;
