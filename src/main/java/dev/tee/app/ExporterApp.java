@@ -109,9 +109,9 @@ public final class ExporterApp {
                 cursor.flush(); // the last acknowledged position, once nothing is in flight any more
             }
         });
+        sessionsAndLocks.attach(main); // session recordings and auto-locking (dev.tee.session, dev.tee.lock)
         delivered.start();
         try {
-            sessionsAndLocks.attach(main); // session recordings and auto-locking (dev.tee.session, dev.tee.lock)
             main.run();
         } catch (Exception e) {
             throw new IllegalStateException("the pipeline failed: " + e.getMessage(), e);

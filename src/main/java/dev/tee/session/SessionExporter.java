@@ -120,11 +120,18 @@ public final class SessionExporter {
                 return;
             }
             store.open();
+            List<SessionState> saved;
+            try {
+                saved = store.load();
+            } catch (RuntimeException e) {
+                store.close();
+                throw e;
+            }
             workers = new ThreadPoolExecutor(settings.concurrency(), settings.concurrency(), 0, TimeUnit.MILLISECONDS,
                     new LinkedBlockingQueue<>(), threads("session-export"));
             timer = Executors.newSingleThreadScheduledExecutor(threads("session-retry"));
             running = true;
-            resume(store.load());
+            resume(saved);
         } finally {
             lock.unlock();
         }

@@ -1,6 +1,7 @@
 package dev.tee.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
@@ -20,6 +21,7 @@ import java.util.stream.LongStream;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tee.config.ConfigException;
 import dev.tee.demo.DemoEnvironment;
 import dev.tee.demo.ReceivedEvent;
 import dev.tee.demo.SessionRecording;
@@ -344,6 +346,19 @@ class SessionExporterTest {
         try (var files = Files.list(store().dir())) {
             assertThat(files.filter(file -> file.toString().endsWith(".json"))).isEmpty();
         }
+    }
+
+    @Test
+    void aCorruptSessionFileStopsTheStartWithAClearMessage() throws Exception {
+        Path file = store().file(SID);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, "{\"sessionId\":");
+        SessionExporter sessions = new SessionExporter(settings(1), store(), teleport,
+                new FluentdSessionOutput(fluentd, world.fluentd().url("/session"), 20), Clock.systemUTC());
+
+        assertThatThrownBy(sessions::start).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("storage: " + file + " is corrupt");
+        assertThat(file).hasContent("{\"sessionId\":");
     }
 
     // ---- helpers ----------------------------------------------------------------------------
