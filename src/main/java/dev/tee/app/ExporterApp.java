@@ -67,7 +67,8 @@ public final class ExporterApp {
         try (TeleportClient teleport = Teleport.connect(config)) {
             ReadPaths.ReadPath read = ReadPaths.open(config, state, startTime, teleport, inlet);
             try (Outputs.Output output = Outputs.open(config, state, acknowledge, read.source()::readPosition)) {
-                return runPipeline(config, read, output, delivered, acknowledger, inlet);
+                SessionsAndLocks sessionsAndLocks = SessionsAndLocks.create(config, state, teleport, output);
+                return runPipeline(config, read, output, delivered, acknowledger, inlet, sessionsAndLocks);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -76,7 +77,7 @@ public final class ExporterApp {
     }
 
     private static int runPipeline(ExporterConfig config, ReadPaths.ReadPath read, Outputs.Output output,
-            DeliveredEvents delivered, Acknowledger acknowledger, EventInlet inlet) {
+            DeliveredEvents delivered, Acknowledger acknowledger, EventInlet inlet, SessionsAndLocks sessionsAndLocks) {
         Main main = new Main();
         main.bind(read.beanName(), read.reader());
         main.bind("eventFilter", new EventTypeFilter(config.list(TYPES), config.list(SKIP_EVENT_TYPES)));
@@ -86,7 +87,7 @@ public final class ExporterApp {
         main.bind(output.beanName(), output.bean());
         main.bind("cursor", read.cursor());
         main.bind("progress", new ExportProgress(config.bool(EXIT_ON_LAST_EVENT), read.source(), read.saveState(),
-                main::completed));
+                sessionsAndLocks.afterSessions(main::completed)));
         main.bind("readFailures", new ReadFailures(config.duration(TIMEOUT)));
 
         configureCamel(main, config, read.routeFile(), output.routeFile());
@@ -106,6 +107,7 @@ public final class ExporterApp {
                 read.saveState().run(); // the last acknowledged position, once nothing is in flight any more
             }
         });
+        sessionsAndLocks.attach(main); // session recordings and auto-locking (dev.tee.session, dev.tee.lock)
         delivered.start();
         try {
             main.run();
@@ -113,6 +115,7 @@ public final class ExporterApp {
             throw new IllegalStateException("the pipeline failed: " + e.getMessage(), e);
         } finally {
             close(read.resource());
+            sessionsAndLocks.stop();
             delivered.stop();
         }
         return 0;

@@ -1,5 +1,6 @@
 package dev.tee.app;
 
+import static dev.tee.config.ConfigKey.BATCH;
 import static dev.tee.config.ConfigKey.DRY_RUN;
 import static dev.tee.config.ConfigKey.FORWARD_FILE_DIR;
 import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_BATCH_MODE;
@@ -8,6 +9,7 @@ import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_CERT;
 import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_KEY;
 import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_KEY_PASSPHRASE;
 import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_MAX_CONNECTIONS;
+import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_SESSION_URL;
 import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_URL;
 import static dev.tee.config.ConfigKey.FORWARD_S3_ACCESS_KEY_ID;
 import static dev.tee.config.ConfigKey.FORWARD_S3_BUCKET;
@@ -17,6 +19,7 @@ import static dev.tee.config.ConfigKey.FORWARD_S3_PATH_STYLE;
 import static dev.tee.config.ConfigKey.FORWARD_S3_PREFIX;
 import static dev.tee.config.ConfigKey.FORWARD_S3_REGION;
 import static dev.tee.config.ConfigKey.FORWARD_S3_SECRET_ACCESS_KEY;
+import static dev.tee.config.ConfigKey.FORWARD_S3_SESSION_PREFIX;
 import static dev.tee.config.ConfigKey.FORWARD_S3_SSE;
 import static dev.tee.config.ConfigKey.FORWARD_S3_SSE_KMS_KEY_ID;
 import static dev.tee.config.ConfigKey.OUTPUT;
@@ -33,6 +36,9 @@ import java.util.function.Supplier;
 import dev.tee.config.ConfigException;
 import dev.tee.config.ExporterConfig;
 import dev.tee.event.Batch;
+import dev.tee.session.FluentdSessionOutput;
+import dev.tee.session.SessionObjects;
+import dev.tee.session.SessionOutput;
 import dev.tee.sink.DeadLetters;
 import dev.tee.sink.DryRunSink;
 import dev.tee.sink.OutputUnavailableException;
@@ -59,8 +65,12 @@ final class Outputs {
     private Outputs() {
     }
 
-    /** The output's bean as the routes call it, the route file that calls it, and what to close. */
-    record Output(String beanName, Object bean, String routeFile, AutoCloseable resource) implements AutoCloseable {
+    /**
+     * The output's bean as the routes call it, the route file that calls it, what to close, and where
+     * session recordings go (null in a dry run, which exports none).
+     */
+    record Output(String beanName, Object bean, String routeFile, AutoCloseable resource,
+            SessionOutput sessionOutput) implements AutoCloseable {
         @Override
         public void close() {
             try {
@@ -90,13 +100,14 @@ final class Outputs {
             Supplier<Instant> readPosition) {
         if (config.bool(DRY_RUN)) {
             Sink sink = new DryRunSink();
-            return new Output("sink", sink, "deliver-batches.yaml", sink);
+            return new Output("sink", sink, "deliver-batches.yaml", sink, null);
         }
         String output = config.string(OUTPUT);
         switch (output) {
             case "fluentd" -> {
-                Sink sink = fluentd(config, state);
-                return new Output("sink", sink, "deliver-batches.yaml", sink);
+                FluentdSink sink = fluentd(config, state);
+                return new Output("sink", sink, "deliver-batches.yaml", sink, new FluentdSessionOutput(sink,
+                        config.string(FORWARD_FLUENTD_SESSION_URL), config.integer(BATCH)));
             }
             case "s3" -> {
                 S3ObjectStore store = S3ObjectStore.open(s3Settings(config));
@@ -126,7 +137,9 @@ final class Outputs {
         PantherWriter writer = new PantherWriter(config.string(FORWARD_S3_PREFIX), MinuteObject.DEFAULT_MAX_BYTES,
                 config.duration(FORWARD_S3_FLUSH_DELAY), store, new DeadLetters(state.path()), acknowledge,
                 readPosition, Clock.systemUTC());
-        return new Output("panther", writer, "deliver-objects.yaml", resource);
+        SessionObjects sessions = new SessionObjects(store, config.string(FORWARD_S3_SESSION_PREFIX),
+                new DeadLetters(state.path()), Clock.systemUTC());
+        return new Output("panther", writer, "deliver-objects.yaml", resource, sessions);
     }
 
     private static FluentdSink fluentd(ExporterConfig config, StateDirectory state) {

@@ -42,6 +42,7 @@ public final class Demo {
         List<ObjectNode> generated = new EventGenerator(42, start, HISTORY.dividedBy(events)).generate(events);
 
         try (DemoEnvironment world = DemoEnvironment.start(dir, generated, builder -> { })) {
+            int recordings = uploadRecordings(world.teleport(), generated);
             out.printf("Fake Teleport  : cluster %s at %s, %d events of the last hour%n",
                     world.teleport().clusterName(), world.teleport().address(), events);
             out.printf("Fluentd        : stand-in at %s (mTLS)%n", world.fluentd().url("/" + DemoEnvironment.AUDIT_TAG));
@@ -63,9 +64,28 @@ public final class Demo {
             out.printf("%nDelivered %d of %d events to Fluentd in %d requests, %.1f s including start-up (%.0f events/s)%n",
                     received.size(), events, world.fluentd().requestCount(), seconds, received.size() / seconds);
             byType.forEach((type, count) -> out.printf("  %-24s %6d%n", type, count));
+            List<String> sessionTags = world.fluentd().tags().stream()
+                    .filter(tag -> tag.startsWith("session.")).toList();
+            out.printf("Exported %d of %d session recordings (%d events; print events skipped, see skip-session-types)"
+                    + " to session.<sid>.log tags%n", sessionTags.size(), recordings,
+                    sessionTags.stream().mapToInt(tag -> world.fluentd().events(tag).size()).sum());
             out.printf("State (cursor, delivered ids): %s%n", dir.resolve("storage"));
             return status;
         }
+    }
+
+    /** A short recording for each session.upload generated, as Teleport has one for each uploaded session. */
+    private static int uploadRecordings(FakeTeleport teleport, List<ObjectNode> generated) {
+        int count = 0;
+        for (ObjectNode event : generated) {
+            if (event.path("event").asText().equals("session.upload")) {
+                Instant uploaded = Instant.parse(event.get("time").asText());
+                teleport.addRecording(SessionRecording.synthetic(count, uploaded.minusSeconds(120), 20)
+                        .withSessionId(event.get("sid").asText()));
+                count++;
+            }
+        }
+        return count;
     }
 
     private static Path temporaryDirectory() {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,6 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import com.google.protobuf.Struct;
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
+import dev.tee.lock.FailedLoginLocks;
+import dev.tee.lock.FailedLoginState;
+import dev.tee.session.SessionExporter;
 import dev.tee.sink.OutputUnavailableException;
 import dev.tee.source.Page;
 import dev.tee.state.DeliveredEvents;
@@ -109,6 +113,10 @@ class AuditRoutesTest {
         main.bind("cursor", new StateFile<>(storage.resolve("cursor.json"), String.class));
         main.bind("progress", new ExportProgress(false, reader, () -> { }, () -> { }));
         main.bind("readFailures", new ReadFailures(Duration.ofMillis(50)));
+        main.bind("sessions", SessionExporter.dryRun());
+        main.bind("locks", new FailedLoginLocks(FailedLoginLocks.Settings.of(false, 3, Duration.ofMinutes(1),
+                Duration.ZERO, false), new StateFile<>(storage.resolve("locks.json"), FailedLoginState.class),
+                lock -> { }, Clock.systemUTC()));
         main.configure().withRoutesIncludePattern(
                 "file:routes/audit.yaml,file:routes/read-search.yaml,file:routes/deliver-batches.yaml");
         main.configure().withJmxEnabled(false);
