@@ -66,7 +66,7 @@ public final class ExporterApp {
         EventInlet inlet = new EventInlet();
         try (TeleportClient teleport = Teleport.connect(config)) {
             ReadPaths.ReadPath read = ReadPaths.open(config, state, startTime, teleport, inlet);
-            try (Outputs.Output output = Outputs.open(config, state, acknowledge, read.source()::readPosition)) {
+            try (Outputs.Output output = Outputs.open(config, state, acknowledge, read.source())) {
                 SessionsAndLocks sessionsAndLocks = SessionsAndLocks.create(config, state, teleport, output);
                 return runPipeline(config, read, output, delivered, acknowledger, inlet, sessionsAndLocks);
             }

@@ -28,10 +28,8 @@ import static dev.tee.config.ConfigKey.TELEPORT_ADDR;
 
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.HexFormat;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 import dev.tee.config.ConfigException;
 import dev.tee.config.ExporterConfig;
@@ -51,6 +49,7 @@ import dev.tee.sink.s3.MinuteObject;
 import dev.tee.sink.s3.ObjectStore;
 import dev.tee.sink.s3.PantherWriter;
 import dev.tee.sink.s3.S3ObjectStore;
+import dev.tee.source.AuditSource;
 import dev.tee.state.StateDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,8 +95,7 @@ final class Outputs {
     }
 
     /** @param acknowledge records a batch as delivered (for outputs that acknowledge on their own) */
-    static Output open(ExporterConfig config, StateDirectory state, Consumer<Batch> acknowledge,
-            Supplier<Instant> readPosition) {
+    static Output open(ExporterConfig config, StateDirectory state, Consumer<Batch> acknowledge, AuditSource source) {
         if (config.bool(DRY_RUN)) {
             Sink sink = new DryRunSink();
             return new Output("sink", sink, "deliver-batches.yaml", sink, null);
@@ -121,22 +119,22 @@ final class Outputs {
                     store.close();
                     throw e;
                 }
-                return objects(config, state, store, acknowledge, readPosition, store);
+                return objects(config, state, store, acknowledge, source, store);
             }
             case "file" -> {
                 DirectoryObjectStore store = new DirectoryObjectStore(config.path(FORWARD_FILE_DIR));
                 LOG.info("Writing Panther's layout to {}", store.root().resolve(config.string(FORWARD_S3_PREFIX)));
-                return objects(config, state, store, acknowledge, readPosition, () -> { });
+                return objects(config, state, store, acknowledge, source, () -> { });
             }
             default -> throw new ConfigException("output: \"" + output + "\" is not one of fluentd, s3, file");
         }
     }
 
     private static Output objects(ExporterConfig config, StateDirectory state, ObjectStore store,
-            Consumer<Batch> acknowledge, Supplier<Instant> readPosition, AutoCloseable resource) {
+            Consumer<Batch> acknowledge, AuditSource source, AutoCloseable resource) {
         PantherWriter writer = new PantherWriter(config.string(FORWARD_S3_PREFIX), MinuteObject.DEFAULT_MAX_BYTES,
                 config.duration(FORWARD_S3_FLUSH_DELAY), store, new DeadLetters(state.path()), acknowledge,
-                readPosition, Clock.systemUTC());
+                source, Clock.systemUTC());
         SessionObjects sessions = new SessionObjects(store, config.string(FORWARD_S3_SESSION_PREFIX),
                 new DeadLetters(state.path()), Clock.systemUTC());
         return new Output("panther", writer, "deliver-objects.yaml", resource, sessions);

@@ -12,13 +12,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 import com.google.protobuf.Struct;
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
 import dev.tee.sink.DeadLetters;
 import dev.tee.sink.OutputUnavailableException;
+import dev.tee.source.AuditSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,9 +29,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A minute is complete when the source has read past it ({@code readPosition}: every event before
  * that time has been read) and an event of a later minute has reached this writer (the events read
- * are still on their way through the pipeline until then), or when it is over and no event at all came during {@code flushDelay}
- * (the source caught up with live data, or stalled). So a backfill of months writes one object per
- * minute with events, not one per batch, however slowly pages arrive. To bound memory, the oldest
+ * are still on their way through the pipeline until then), or, for live data, when it is over, the
+ * source has caught up and no event came during {@code flushDelay}. So a backfill of months writes
+ * one object per minute with events, not one per batch, however slowly pages arrive. To bound memory, the oldest
  * minutes are written early when more than {@link #MAX_PENDING_EVENTS} events wait.
  *
  * <p>Exactly once: every object is written with create-if-absent, trying {@code _0}, {@code _1}, ...
@@ -55,7 +55,7 @@ public final class PantherWriter {
     private final ObjectStore store;
     private final DeadLetters deadLetters;
     private final Consumer<Batch> acknowledge;
-    private final Supplier<Instant> readPosition;
+    private final AuditSource source;
     private final Clock clock;
 
     private final TreeMap<Instant, Minute> pending = new TreeMap<>();
@@ -69,17 +69,17 @@ public final class PantherWriter {
 
     /**
      * @param acknowledge called with the events of every object once it is stored (or found stored)
-     * @param readPosition the source's read position (see {@link dev.tee.source.AuditSource#readPosition})
+     * @param source how far the reader got ({@link AuditSource#readPosition}, {@link AuditSource#caughtUp})
      */
     public PantherWriter(String prefix, long maxObjectBytes, Duration flushDelay, ObjectStore store,
-            DeadLetters deadLetters, Consumer<Batch> acknowledge, Supplier<Instant> readPosition, Clock clock) {
+            DeadLetters deadLetters, Consumer<Batch> acknowledge, AuditSource source, Clock clock) {
         this.prefix = prefix;
         this.maxObjectBytes = maxObjectBytes;
         this.flushDelay = flushDelay;
         this.store = store;
         this.deadLetters = deadLetters;
         this.acknowledge = acknowledge;
-        this.readPosition = readPosition;
+        this.source = source;
         this.clock = clock;
     }
 
@@ -110,9 +110,11 @@ public final class PantherWriter {
     /** Writes every complete minute (see the class comment); the rest stays buffered. */
     public synchronized void flushDue() {
         Instant now = clock.instant();
-        Instant read = readPosition.get();
+        Instant read = source.readPosition();
         Instant position = read.isBefore(newestAdded) ? read : newestAdded;
-        boolean quiet = !now.isBefore(lastAdded.plus(flushDelay));
+        // quiet means live data: the reader caught up and nothing came since. A writer that stopped
+        // receiving because the pipeline waits (on this very writer, say) is not quiet.
+        boolean quiet = source.caughtUp() && !now.isBefore(lastAdded.plus(flushDelay));
         for (Iterator<Minute> it = pending.values().iterator(); it.hasNext(); ) {
             Minute minute = it.next();
             Instant end = minute.start.plusSeconds(60);
