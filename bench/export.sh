@@ -2,6 +2,7 @@
 # End-to-end export benchmark: fake Teleport -> exporter (child JVM) -> Fluentd stand-in or S3Proxy.
 #   bench/export.sh --events=100000 --output=fluentd
 #   bench/export.sh --events=1000000 --output=s3
+#   bench/export.sh --events=1000000 --read=export --days=5   # the bulk export API
 # Builds the test classes if needed; prints events/s and the exporter's peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -87,11 +87,13 @@ public final class ExporterApp {
         TeleportReachability reachability = new TeleportReachability(Clock.systemUTC());
         Main main = new Main();
         try (StopSignals signals = StopSignals.install(main::completed, STOP_DEADLINE);
-             TeleportClient teleport = Teleport.connect(config, reachability);
-             Outputs.Output output = Outputs.open(config, state, acknowledge)) {
+             TeleportClient teleport = Teleport.connect(config, reachability)) {
             ReadPaths.ReadPath read = ReadPaths.open(config, state, startTime, teleport, inlet);
-            return runPipeline(main, config, teleport, read, output, delivered, acknowledger, inlet, watcher,
-                    reachability);
+            try (Outputs.Output output = Outputs.open(config, state, acknowledge, read.source())) {
+                SessionsAndLocks sessionsAndLocks = SessionsAndLocks.create(config, state, teleport, output);
+                return runPipeline(main, config, teleport, read, output, delivered, acknowledger, inlet,
+                        sessionsAndLocks, watcher, reachability);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting", e);
@@ -100,7 +102,7 @@ public final class ExporterApp {
 
     private static int runPipeline(Main main, ExporterConfig config, TeleportClient teleport, ReadPaths.ReadPath read,
             Outputs.Output output, DeliveredEvents delivered, Acknowledger acknowledger, EventInlet inlet,
-            Consumer<Running> watcher, TeleportReachability reachability) {
+            SessionsAndLocks sessionsAndLocks, Consumer<Running> watcher, TeleportReachability reachability) {
         main.bind(read.beanName(), read.reader());
         main.bind("eventFilter", new EventTypeFilter(config.list(TYPES), config.list(SKIP_EVENT_TYPES)));
         main.bind("deliveredEvents", delivered);
@@ -110,7 +112,7 @@ public final class ExporterApp {
         main.bind(output.beanName(), output.bean());
         main.bind("cursor", read.cursor());
         main.bind("progress", new ExportProgress(config.bool(EXIT_ON_LAST_EVENT), read.source(), read.saveState(),
-                main::completed));
+                sessionsAndLocks.afterSessions(main::completed)));
         main.bind("readFailures", new ReadFailures(config.duration(TIMEOUT)));
         // operating it: metrics, health checks, JMX, the progress line (dev.tee.observe)
         ExporterMetrics metrics = Observability.install(main, config, acknowledger, output.counters(), read.source(),
@@ -137,6 +139,7 @@ public final class ExporterApp {
                 read.saveState().run(); // the last acknowledged position, once nothing is in flight any more
             }
         });
+        sessionsAndLocks.attach(main); // session recordings and auto-locking (dev.tee.session, dev.tee.lock)
         delivered.start();
         try {
             main.run();
@@ -144,6 +147,7 @@ public final class ExporterApp {
             throw new IllegalStateException("the pipeline failed: " + e.getMessage(), e);
         } finally {
             close(read.resource());
+            sessionsAndLocks.stop();
             delivered.stop();
         }
         return 0;

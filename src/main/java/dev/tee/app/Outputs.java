@@ -1,5 +1,6 @@
 package dev.tee.app;
 
+import static dev.tee.config.ConfigKey.BATCH;
 import static dev.tee.config.ConfigKey.DRY_RUN;
 import static dev.tee.config.ConfigKey.FORWARD_FILE_DIR;
 import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_BATCH_MODE;
@@ -8,6 +9,7 @@ import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_CERT;
 import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_KEY;
 import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_KEY_PASSPHRASE;
 import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_MAX_CONNECTIONS;
+import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_SESSION_URL;
 import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_URL;
 import static dev.tee.config.ConfigKey.FORWARD_S3_ACCESS_KEY_ID;
 import static dev.tee.config.ConfigKey.FORWARD_S3_BUCKET;
@@ -17,6 +19,7 @@ import static dev.tee.config.ConfigKey.FORWARD_S3_PATH_STYLE;
 import static dev.tee.config.ConfigKey.FORWARD_S3_PREFIX;
 import static dev.tee.config.ConfigKey.FORWARD_S3_REGION;
 import static dev.tee.config.ConfigKey.FORWARD_S3_SECRET_ACCESS_KEY;
+import static dev.tee.config.ConfigKey.FORWARD_S3_SESSION_PREFIX;
 import static dev.tee.config.ConfigKey.FORWARD_S3_SSE;
 import static dev.tee.config.ConfigKey.FORWARD_S3_SSE_KMS_KEY_ID;
 import static dev.tee.config.ConfigKey.OUTPUT;
@@ -31,9 +34,14 @@ import java.util.function.Consumer;
 import dev.tee.config.ConfigException;
 import dev.tee.config.ExporterConfig;
 import dev.tee.event.Batch;
+import dev.tee.session.FluentdSessionOutput;
+import dev.tee.session.SessionObjects;
+import dev.tee.session.SessionOutput;
 import dev.tee.sink.DeadLetters;
 import dev.tee.sink.DryRunSink;
 import dev.tee.sink.OutputCounters;
+import dev.tee.sink.OutputUnavailableException;
+import dev.tee.sink.Sink;
 import dev.tee.sink.fluentd.BatchMode;
 import dev.tee.sink.fluentd.FluentdClient;
 import dev.tee.sink.fluentd.FluentdSink;
@@ -42,6 +50,7 @@ import dev.tee.sink.s3.MinuteObject;
 import dev.tee.sink.s3.ObjectStore;
 import dev.tee.sink.s3.PantherWriter;
 import dev.tee.sink.s3.S3ObjectStore;
+import dev.tee.source.AuditSource;
 import dev.tee.state.StateDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,9 +65,12 @@ final class Outputs {
     private Outputs() {
     }
 
-    /** The output's bean as the routes call it, the route file that calls it, its counters, and what to close. */
-    record Output(String beanName, Object bean, String routeFile, OutputCounters counters, AutoCloseable resource)
-            implements AutoCloseable {
+    /**
+     * The output's bean as the routes call it, the route file that calls it, its counters, what to
+     * close, and where session recordings go (null in a dry run, which exports none).
+     */
+    record Output(String beanName, Object bean, String routeFile, OutputCounters counters, AutoCloseable resource,
+            SessionOutput sessionOutput) implements AutoCloseable {
         @Override
         public void close() {
             try {
@@ -84,37 +96,49 @@ final class Outputs {
     }
 
     /** @param acknowledge records a batch as delivered (for outputs that acknowledge on their own) */
-    static Output open(ExporterConfig config, StateDirectory state, Consumer<Batch> acknowledge) {
+    static Output open(ExporterConfig config, StateDirectory state, Consumer<Batch> acknowledge, AuditSource source) {
         if (config.bool(DRY_RUN)) {
             DryRunSink sink = new DryRunSink();
-            return new Output("sink", sink, "deliver-batches.yaml", sink, sink);
+            return new Output("sink", sink, "deliver-batches.yaml", sink, sink, null);
         }
         String output = config.string(OUTPUT);
         switch (output) {
             case "fluentd" -> {
                 FluentdSink sink = fluentd(config, state);
-                return new Output("sink", sink, "deliver-batches.yaml", sink, sink);
+                return new Output("sink", sink, "deliver-batches.yaml", sink, sink, new FluentdSessionOutput(sink,
+                        config.string(FORWARD_FLUENTD_SESSION_URL), config.integer(BATCH)));
             }
             case "s3" -> {
                 S3ObjectStore store = S3ObjectStore.open(s3Settings(config));
-                LOG.info("Writing Panther's layout to s3://{}/{}", store.bucket(), config.string(FORWARD_S3_PREFIX));
-                return objects(config, state, store, acknowledge, store);
+                String prefix = config.string(FORWARD_S3_PREFIX);
+                try {
+                    store.checkBucket(prefix);
+                    LOG.info("Writing Panther's layout to s3://{}/{}", store.bucket(), prefix);
+                } catch (OutputUnavailableException e) {
+                    LOG.warn("{}. Starting anyway: objects are written once S3 answers", e.getMessage());
+                } catch (RuntimeException e) {
+                    store.close();
+                    throw e;
+                }
+                return objects(config, state, store, acknowledge, source, store);
             }
             case "file" -> {
                 DirectoryObjectStore store = new DirectoryObjectStore(config.path(FORWARD_FILE_DIR));
                 LOG.info("Writing Panther's layout to {}", store.root().resolve(config.string(FORWARD_S3_PREFIX)));
-                return objects(config, state, store, acknowledge, () -> { });
+                return objects(config, state, store, acknowledge, source, () -> { });
             }
             default -> throw new ConfigException("output: \"" + output + "\" is not one of fluentd, s3, file");
         }
     }
 
     private static Output objects(ExporterConfig config, StateDirectory state, ObjectStore store,
-            Consumer<Batch> acknowledge, AutoCloseable resource) {
+            Consumer<Batch> acknowledge, AuditSource source, AutoCloseable resource) {
         PantherWriter writer = new PantherWriter(config.string(FORWARD_S3_PREFIX), MinuteObject.DEFAULT_MAX_BYTES,
                 config.duration(FORWARD_S3_FLUSH_DELAY), store, new DeadLetters(state.path()), acknowledge,
-                Clock.systemUTC());
-        return new Output("panther", writer, "deliver-objects.yaml", writer, resource);
+                source, Clock.systemUTC());
+        SessionObjects sessions = new SessionObjects(store, config.string(FORWARD_S3_SESSION_PREFIX),
+                new DeadLetters(state.path()), Clock.systemUTC());
+        return new Output("panther", writer, "deliver-objects.yaml", writer, resource, sessions);
     }
 
     private static FluentdSink fluentd(ExporterConfig config, StateDirectory state) {

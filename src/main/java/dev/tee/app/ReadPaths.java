@@ -23,6 +23,7 @@ import dev.tee.source.ExportReader;
 import dev.tee.source.LegacyCursor;
 import dev.tee.source.LegacySearchReader;
 import dev.tee.state.DeliveryLedger;
+import dev.tee.state.InFlight;
 import dev.tee.state.StateDirectory;
 import dev.tee.state.StateFile;
 import dev.tee.teleport.ServerStream;
@@ -69,6 +70,7 @@ final class ReadPaths {
                     .orElse(ExportCursor.startingAt(utcDate(startTime))));
             LOG.info("Reading with the bulk export API from {}", resumeAt.current());
             ExportReader reader = new ExportReader(exportApi(teleport), export, resumeAt, inlet,
+                    new InFlight(InFlight.DEFAULT_LIMIT),
                     Math.max(config.integer(CONCURRENCY) / 4, 3), BACKLOG_DAYS, config.duration(TIMEOUT),
                     FIRST_BACKOFF, MAX_BACKOFF, Clock.systemUTC());
             return new ReadPath("read-export.yaml", "exportReader", reader, reader, reader, reader::flush, reader);
@@ -76,7 +78,7 @@ final class ReadPaths {
         LegacyCursor resumeAt = legacy.load().orElse(LegacyCursor.startingAt(startTime));
         LOG.info("Reading with the search API from window {} (page key \"{}\", after event {})",
                 resumeAt.windowStart(), resumeAt.pageKey(), resumeAt.lastEventId());
-        DeliveryLedger<LegacyCursor> ledger = new DeliveryLedger<>(legacy::update);
+        DeliveryLedger<LegacyCursor> ledger = new DeliveryLedger<>(legacy::update, new InFlight(InFlight.DEFAULT_LIMIT));
         LegacySearchReader reader = new LegacySearchReader(teleport::getUnstructuredEvents, ledger, resumeAt,
                 config.duration(WINDOW_SIZE), config.integer(BATCH), config.list(TYPES), Clock.systemUTC());
         return new ReadPath("read-search.yaml", "auditReader", reader, reader, legacy, legacy::flush, () -> { });
@@ -119,8 +121,24 @@ final class ReadPaths {
             }
 
             @Override
-            public ServerStream<ExportEventUnstructured> export(LocalDate date, String chunk, String cursor) {
-                return teleport.exportUnstructuredEvents(midnight(date), chunk, cursor);
+            public ExportReader.ChunkStream export(LocalDate date, String chunk, String cursor) {
+                ServerStream<ExportEventUnstructured> stream = teleport.exportUnstructuredEvents(midnight(date), chunk, cursor);
+                return new ExportReader.ChunkStream() {
+                    @Override
+                    public boolean hasNext() {
+                        return stream.hasNext();
+                    }
+
+                    @Override
+                    public ExportEventUnstructured next() {
+                        return stream.next();
+                    }
+
+                    @Override
+                    public void close() {
+                        stream.close();
+                    }
+                };
             }
         };
     }

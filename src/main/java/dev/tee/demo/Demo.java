@@ -73,6 +73,7 @@ public final class Demo {
         Path dir = temporaryDirectory();
 
         try (DemoEnvironment world = DemoEnvironment.start(dir, generated, builder -> { })) {
+            int recordings = uploadRecordings(world.teleport(), generated);
             out.printf("Fake Teleport  : cluster %s at %s, %d events of the last hour%n",
                     world.teleport().clusterName(), world.teleport().address(), events);
             Map<String, String> settings = new HashMap<>(Map.of(
@@ -109,7 +110,8 @@ public final class Demo {
                 status = ExporterApp.run(config, running -> metrics.set(running.metrics()));
             }
             double seconds = (System.nanoTime() - began) / 1e9;
-            summary(out, world, output, metrics.get().snapshot(), seconds, bar.deliverySeconds(), fileOutput, config);
+            summary(out, world, output, metrics.get().snapshot(), seconds, bar.deliverySeconds(), fileOutput, config,
+                    recordings);
             return status;
         }
     }
@@ -119,7 +121,7 @@ public final class Demo {
     }
 
     private static void summary(PrintStream out, DemoEnvironment world, String output, ExporterMetrics.Snapshot done,
-            double seconds, double delivering, Path fileOutput, ExporterConfig config) {
+            double seconds, double delivering, Path fileOutput, ExporterConfig config, int recordings) {
         out.printf("%nRead %d events and delivered %d in %.1f s with start-up and shutdown", done.read(),
                 done.delivered(), seconds);
         if (delivering > 0) { // with every event in one request there is no span to divide by
@@ -136,6 +138,11 @@ public final class Demo {
                 Map<String, Long> byType = received.stream().collect(Collectors.groupingBy(
                         event -> event.record().path("event").asText(), TreeMap::new, Collectors.counting()));
                 byType.forEach((type, count) -> out.printf("  %-24s %6d%n", type, count));
+                List<String> sessionTags = world.fluentd().tags().stream()
+                        .filter(tag -> tag.startsWith("session.")).toList();
+                out.printf("Sessions       : %d of %d recordings (%d events; print events skipped, see"
+                        + " skip-session-types) to session.<sid>.log tags%n", sessionTags.size(), recordings,
+                        sessionTags.stream().mapToInt(tag -> world.fluentd().events(tag).size()).sum());
             }
             case "file" -> {
                 List<Path> objects = objects(fileOutput);
@@ -158,6 +165,20 @@ public final class Demo {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + dir, e);
         }
+    }
+
+    /** A short recording for each session.upload generated, as Teleport has one for each uploaded session. */
+    private static int uploadRecordings(FakeTeleport teleport, List<ObjectNode> generated) {
+        int count = 0;
+        for (ObjectNode event : generated) {
+            if (event.path("event").asText().equals("session.upload")) {
+                Instant uploaded = Instant.parse(event.get("time").asText());
+                teleport.addRecording(SessionRecording.synthetic(count, uploaded.minusSeconds(120), 20)
+                        .withSessionId(event.get("sid").asText()));
+                count++;
+            }
+        }
+        return count;
     }
 
     private static Path temporaryDirectory() {

@@ -88,6 +88,11 @@ final class FakeAuditLogService extends AuditLogServiceGrpc.AuditLogServiceImplB
     public void streamUnstructuredSessionEvents(StreamUnstructuredSessionEventsRequest request,
             StreamObserver<EventUnstructured> responses) {
         String sessionId = request.getSessionId();
+        Optional<Status> breakage = recordings.breakage(sessionId);
+        if (breakage.isPresent()) {
+            responses.onError(breakage.get().asRuntimeException());
+            return;
+        }
         Optional<List<EventUnstructured>> recording = recordings.events(sessionId);
         if (recording.isEmpty()) {
             responses.onError(Status.NOT_FOUND.withDescription("session recording " + sessionId + " is not found")

@@ -7,16 +7,18 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tee.teleport.proto.auditlog.EventUnstructured;
+import io.grpc.Status;
 
 /**
  * The fake cluster's uploaded session recordings, by session id, as StreamUnstructuredSessionEvents
  * serves them. A recording can be added at any time, since uploads reach Teleport asynchronously,
- * and one stream of a recording can be made to fail midway.
+ * one stream of a recording can be made to fail midway, and a recording can be made unreadable.
  */
 final class FakeRecordings {
 
     private final Map<String, List<EventUnstructured>> recordings = new ConcurrentHashMap<>();
     private final Map<String, Integer> cuts = new ConcurrentHashMap<>();
+    private final Map<String, Status> broken = new ConcurrentHashMap<>();
 
     void add(SessionRecording recording) {
         List<EventUnstructured> events = recording.events().stream().map(FakeRecordings::served).toList();
@@ -30,6 +32,16 @@ final class FakeRecordings {
     /** Makes the next stream of {@code sessionId} fail after {@code afterEvents} events. */
     void cutOnce(String sessionId, int afterEvents) {
         cuts.put(sessionId, afterEvents);
+    }
+
+    /** Makes every stream of {@code sessionId} fail with {@code status} before its first event. */
+    void breakRecording(String sessionId, Status status) {
+        broken.put(sessionId, status);
+    }
+
+    /** The failure every stream of {@code sessionId} ends in, if it was broken. */
+    Optional<Status> breakage(String sessionId) {
+        return Optional.ofNullable(broken.get(sessionId));
     }
 
     /** The cut planned for the stream starting now, if any; it is used up. */

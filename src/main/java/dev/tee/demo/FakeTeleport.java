@@ -299,6 +299,14 @@ public final class FakeTeleport implements AutoCloseable {
         recordings.add(recording);
     }
 
+    /**
+     * Makes every stream of recording {@code sessionId} fail with {@code status} before any event, as
+     * a recording Teleport cannot read (e.g. INTERNAL for a corrupt one).
+     */
+    public void breakRecording(String sessionId, Status status) {
+        recordings.breakRecording(sessionId, status);
+    }
+
     /** Makes the next stream of recording {@code sessionId} fail (UNAVAILABLE) after {@code afterEvents} events. */
     public void cutRecordingOnce(String sessionId, int afterEvents) {
         recordings.cutOnce(sessionId, afterEvents);

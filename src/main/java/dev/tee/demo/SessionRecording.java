@@ -130,6 +130,19 @@ public record SessionRecording(String sessionId, List<ObjectNode> events) {
         return new SessionRecording(sessionId, events);
     }
 
+    /** The same recording under another session id (each event's {@code sid} replaced where it has one). */
+    public SessionRecording withSessionId(String newSessionId) {
+        List<ObjectNode> renamed = new ArrayList<>(events.size());
+        for (ObjectNode event : events) {
+            ObjectNode copy = event.deepCopy();
+            if (copy.has("sid")) {
+                copy.put("sid", newSessionId);
+            }
+            renamed.add(copy);
+        }
+        return new SessionRecording(newSessionId, renamed);
+    }
+
     private static ObjectNode metadata(String type, String code, long index, Instant time, String uid, String sessionId,
             String user, String login, String serverId) {
         ObjectNode event = NODES.objectNode();

@@ -1,11 +1,20 @@
 package dev.tee.source;
 
+import java.time.Instant;
+
 /**
- * A read path the exporter can ask how far it got: whether it has caught up with the present, and
+ * A read path the exporter can ask how far it got: whether it has caught up with the present,
  * whether everything it handed out has been acknowledged (both together end an
- * `exit-on-last-event` run).
+ * `exit-on-last-event` run), and up to which event time it has read.
  */
 public interface AuditSource {
+
+    /**
+     * Events before this time have all been read (as far as the API lets a reader know: late
+     * export chunks can still add some). Outputs that group events by time use it to decide when a
+     * group is complete.
+     */
+    Instant readPosition();
 
     /** The reader has read everything up to now (the last poll found nothing new). */
     boolean caughtUp();

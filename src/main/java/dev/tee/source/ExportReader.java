@@ -6,22 +6,25 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import dev.tee.event.AuditEvent;
 import dev.tee.state.DeliveryLedger;
+import dev.tee.state.InFlight;
 import dev.tee.state.StateFile;
-import dev.tee.teleport.ServerStream;
 import dev.tee.teleport.proto.auditlog.ExportEventUnstructured;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +39,11 @@ import org.slf4j.LoggerFactory;
  * events the output acknowledged, whatever the other chunks do; a chunk counts as completed once its
  * stream ended and all its events are acknowledged. A stream that fails resumes from the last event
  * read, after a backoff, without end (Teleport's exporter does the same).
+ *
+ * <p>Locking: only {@link #poll()} holds a lock across calls to Teleport, and nothing else takes
+ * it; acknowledgements (on the output's threads) touch concurrent maps only. A lock shared by both
+ * would let a slow listing stall delivery, and through backpressure the very streams the listing
+ * may be waiting for.
  */
 public final class ExportReader implements AuditSource, AutoCloseable {
 
@@ -47,10 +55,18 @@ public final class ExportReader implements AuditSource, AutoCloseable {
         /** Every chunk name Teleport lists for {@code date}. */
         List<String> chunks(LocalDate date);
 
-        ServerStream<ExportEventUnstructured> export(LocalDate date, String chunk, String cursor);
+        /** The chunk's events after {@code cursor} ("" for all of them). */
+        ChunkStream export(LocalDate date, String chunk, String cursor);
+    }
+
+    /** A chunk's events as they stream in; closing it cancels the stream on the server. */
+    public interface ChunkStream extends Iterator<ExportEventUnstructured>, AutoCloseable {
+        @Override
+        void close();
     }
 
     private final ExportApi api;
+    private final InFlight inFlight;
     private final StateFile<ExportCursor> stateFile;
     private final Consumer<AuditEvent> pipeline;
     private final int backlogDays;
@@ -61,11 +77,11 @@ public final class ExportReader implements AuditSource, AutoCloseable {
     private final ExecutorService streams;
     private final AtomicInteger threadNumber = new AtomicInteger();
 
-    // guarded by this
-    private LocalDate current;
-    private final TreeMap<LocalDate, Day> days = new TreeMap<>();
-    private boolean dirty;
-    private boolean closed;
+    private final Object pollLock = new Object();
+    private final NavigableMap<LocalDate, Day> days = new ConcurrentSkipListMap<>();
+    private final AtomicBoolean dirty = new AtomicBoolean();
+    private volatile LocalDate current;
+    private volatile boolean closed;
     private Instant lastWarning = Instant.MIN;
 
     /**
@@ -74,9 +90,10 @@ public final class ExportReader implements AuditSource, AutoCloseable {
      * @param pollInterval how often a date's chunks are listed again
      */
     public ExportReader(ExportApi api, StateFile<ExportCursor> stateFile, ExportCursor resumeAt,
-            Consumer<AuditEvent> pipeline, int chunksAtOnce, int backlogDays, Duration pollInterval,
+            Consumer<AuditEvent> pipeline, InFlight inFlight, int chunksAtOnce, int backlogDays, Duration pollInterval,
             Duration firstBackoff, Duration maxBackoff, Clock clock) {
         this.api = api;
+        this.inFlight = inFlight;
         this.stateFile = stateFile;
         this.pipeline = pipeline;
         this.backlogDays = backlogDays;
@@ -98,27 +115,28 @@ public final class ExportReader implements AuditSource, AutoCloseable {
      * Lists the chunks of the dates due for it and starts the new ones; moves on to the next date
      * when the current one is done. The export route calls this on a timer.
      */
-    public synchronized void poll() {
-        LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
-        boolean moved;
-        do {
-            moved = false;
-            Instant now = clock.instant();
-            for (Day day : new ArrayList<>(days.values())) {
-                if (!now.isBefore(day.listAgainAt)) {
-                    list(day, now);
+    public void poll() {
+        synchronized (pollLock) {
+            LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+            boolean moved;
+            do {
+                moved = false;
+                Instant now = clock.instant();
+                for (Day day : new ArrayList<>(days.values())) {
+                    if (!now.isBefore(day.listAgainAt)) {
+                        list(day, now);
+                    }
                 }
-            }
-            Day currentDay = days.get(current);
-            if (current.isBefore(today) && currentDay.idle) {
-                current = current.plusDays(1);
-                days.computeIfAbsent(current, date -> new Day(date, ExportCursor.Day.empty()));
-                LOG.info("Exporting events of {}", current);
-                pruneBacklog();
-                dirty = true;
-                moved = true;
-            }
-        } while (moved && !closed);
+                if (current.isBefore(today) && days.get(current).idle) {
+                    current = current.plusDays(1);
+                    days.computeIfAbsent(current, date -> new Day(date, ExportCursor.Day.empty()));
+                    LOG.info("Exporting events of {}", current);
+                    pruneBacklog();
+                    dirty.set(true);
+                    moved = true;
+                }
+            } while (moved && !closed);
+        }
     }
 
     private void list(Day day, Instant now) {
@@ -151,52 +169,68 @@ public final class ExportReader implements AuditSource, AutoCloseable {
     }
 
     @Override
-    public synchronized boolean caughtUp() {
+    public boolean caughtUp() {
         LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
         return !current.isBefore(today) && days.values().stream().allMatch(day -> day.idle);
     }
 
+    /**
+     * The least advanced chunk stream's position: the time of the last event it read (streams of a
+     * chunk are mostly in time order), or, for one that ended, no limit. With no stream running: now
+     * once caught up, else the start of the date being exported.
+     */
     @Override
-    public synchronized boolean idle() {
+    public Instant readPosition() {
+        Instant lowest = Instant.MAX;
+        boolean running = false;
+        for (Day day : days.values()) {
+            for (ChunkRun run : day.running.values()) {
+                running = true;
+                if (run.position.isBefore(lowest)) {
+                    lowest = run.position;
+                }
+            }
+        }
+        if (running) {
+            return lowest;
+        }
+        return caughtUp() ? clock.instant() : current.atStartOfDay(ZoneOffset.UTC).toInstant();
+    }
+
+    @Override
+    public boolean idle() {
         return days.values().stream().allMatch(day -> day.running.isEmpty());
     }
 
     /** The date being exported. */
-    public synchronized LocalDate currentDate() {
+    public LocalDate currentDate() {
         return current;
     }
 
     /** Writes the cursor state if it changed; the save-state route calls this every second. */
-    public void flush() {
-        ExportCursor snapshot;
-        synchronized (this) {
-            if (!dirty) {
-                return;
-            }
-            Map<LocalDate, ExportCursor.Day> saved = new TreeMap<>();
-            days.forEach((date, day) -> saved.put(date, new ExportCursor.Day(day.completed, day.cursors)));
-            snapshot = new ExportCursor(current, saved);
-            dirty = false;
+    public synchronized void flush() {
+        if (!dirty.getAndSet(false)) {
+            return;
         }
-        stateFile.update(snapshot);
+        // a chunk is added to `completed` before its cursor goes, so a snapshot taken while that
+        // happens may show both (harmless), never neither
+        Map<LocalDate, ExportCursor.Day> saved = new TreeMap<>();
+        days.forEach((date, day) -> saved.put(date, new ExportCursor.Day(day.completed, day.cursors)));
+        stateFile.update(new ExportCursor(current, saved));
         stateFile.flush();
     }
 
     /** Stops every stream (cancelling it on the server) and the threads reading them. */
     @Override
     public void close() {
-        List<ChunkRun> runs = new ArrayList<>();
-        synchronized (this) {
-            closed = true;
-            days.values().forEach(day -> runs.addAll(day.running.values()));
-        }
+        closed = true;
         streams.shutdownNow();
-        runs.forEach(ChunkRun::cancel);
+        days.values().forEach(day -> day.running.values().forEach(ChunkRun::cancel));
     }
 
-    private synchronized void committed(ChunkRun run, String cursor) {
+    private void committed(ChunkRun run, String cursor) {
         run.day.cursors.put(run.chunk, cursor);
-        dirty = true;
+        dirty.set(true);
     }
 
     /** A chunk is complete once its stream ended and every event it produced is acknowledged. */
@@ -204,15 +238,13 @@ public final class ExportReader implements AuditSource, AutoCloseable {
         if (!run.streamEnded || !run.ledger.idle()) {
             return;
         }
-        synchronized (this) {
-            if (run.day.running.remove(run.chunk) != null) {
-                run.day.completed.add(run.chunk);
-                run.day.cursors.remove(run.chunk);
-                if (run.day.running.isEmpty()) {
-                    run.day.listAgainAt = Instant.MIN; // look again now: the date may be done
-                }
-                dirty = true;
+        if (run.day.running.remove(run.chunk, run)) {
+            run.day.completed.add(run.chunk);
+            run.day.cursors.remove(run.chunk);
+            if (run.day.running.isEmpty()) {
+                run.day.listAgainAt = Instant.MIN; // look again now: the date may be done
             }
+            dirty.set(true);
         }
     }
 
@@ -228,16 +260,16 @@ public final class ExportReader implements AuditSource, AutoCloseable {
     /** One UTC date: what is persisted, plus the chunks being read. */
     private static final class Day {
         final LocalDate date;
-        final Set<String> completed;
-        final Map<String, String> cursors;
-        final Map<String, ChunkRun> running = new HashMap<>();
-        Instant listAgainAt = Instant.MIN;
-        boolean idle;
+        final Set<String> completed = ConcurrentHashMap.newKeySet();
+        final Map<String, String> cursors = new ConcurrentHashMap<>();
+        final Map<String, ChunkRun> running = new ConcurrentHashMap<>();
+        volatile Instant listAgainAt = Instant.MIN;
+        volatile boolean idle;
 
         Day(LocalDate date, ExportCursor.Day saved) {
             this.date = date;
-            this.completed = new TreeSet<>(saved.completed());
-            this.cursors = new HashMap<>(saved.cursors());
+            completed.addAll(saved.completed());
+            cursors.putAll(saved.cursors());
         }
     }
 
@@ -248,30 +280,37 @@ public final class ExportReader implements AuditSource, AutoCloseable {
         final DeliveryLedger<String> ledger;
         private String readCursor;
         private volatile boolean streamEnded;
-        private volatile ServerStream<ExportEventUnstructured> stream;
+        private volatile Instant position;
+        private volatile ChunkStream stream;
 
         ChunkRun(Day day, String chunk, String savedCursor) {
             this.day = day;
             this.chunk = chunk;
             this.readCursor = savedCursor == null ? "" : savedCursor;
+            this.position = day.date.atStartOfDay(ZoneOffset.UTC).toInstant();
             this.ledger = new DeliveryLedger<>(cursor -> {
                 committed(this, cursor);
                 completeIfDone(this);
-            });
+            }, inFlight);
         }
 
         @Override
         public void run() {
             Duration backoff = firstBackoff;
             while (!Thread.currentThread().isInterrupted()) {
-                try (ServerStream<ExportEventUnstructured> opened = api.export(day.date, chunk, readCursor)) {
+                try (ChunkStream opened = api.export(day.date, chunk, readCursor)) {
                     stream = opened;
                     while (opened.hasNext()) {
                         ExportEventUnstructured item = opened.next();
-                        pipeline.accept(Events.toAuditEvent(item.getEvent(), ledger.track(item.getCursor())));
+                        AuditEvent event = Events.toAuditEvent(item.getEvent(), ledger.track(item.getCursor()));
+                        pipeline.accept(event);
                         readCursor = item.getCursor();
+                        if (event.time().isAfter(position)) {
+                            position = event.time();
+                        }
                     }
                     streamEnded = true;
+                    position = Instant.MAX; // nothing more will come from this chunk
                     completeIfDone(this);
                     return;
                 } catch (RuntimeException e) { // Teleport failures, and the pipeline refusing while it stops
@@ -291,7 +330,7 @@ public final class ExportReader implements AuditSource, AutoCloseable {
         }
 
         void cancel() {
-            ServerStream<ExportEventUnstructured> open = stream;
+            ChunkStream open = stream;
             if (open != null) {
                 open.close();
             }

@@ -38,10 +38,11 @@ public final class LegacySearchReader implements AuditSource {
     private final List<String> types;
     private final Clock clock;
 
-    private Instant windowStart;
+    private volatile Instant windowStart;
     private String pageKey;
     private String skipThrough;
     private volatile boolean caughtUp;
+    private volatile Instant readPosition;
 
     public LegacySearchReader(Function<GetUnstructuredEventsRequest, EventsUnstructured> search,
             DeliveryLedger<LegacyCursor> ledger, LegacyCursor resumeAt, Duration windowSize, int pageSize,
@@ -67,10 +68,24 @@ public final class LegacySearchReader implements AuditSource {
         return ledger.idle();
     }
 
+    /** Pages come in ascending time order: the last event read, or the start of the window being read. */
+    @Override
+    public Instant readPosition() {
+        Instant position = readPosition;
+        return position == null ? windowStart : position;
+    }
+
     /** Fetches the next page; the poll route calls this until the page says it caught up. */
     public synchronized Page nextPage() {
         Page page = readPage();
         caughtUp = page.caughtUp();
+        if (!page.events().isEmpty()) {
+            readPosition = page.events().get(page.events().size() - 1).time();
+        } else if (caughtUp) {
+            readPosition = clock.instant();
+        } else {
+            readPosition = windowStart;
+        }
         return page;
     }
 

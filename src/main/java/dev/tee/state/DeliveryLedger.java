@@ -22,6 +22,7 @@ public final class DeliveryLedger<P> {
 
     private final List<Entry<P>> entries = new ArrayList<>();
     private final Consumer<P> onCommit;
+    private final InFlight inFlight;
     private int head;
     private long headSequence;
     private long nextSequence;
@@ -29,17 +30,26 @@ public final class DeliveryLedger<P> {
 
     /** @param onCommit called (under the ledger's lock) with each new committed position */
     public DeliveryLedger(Consumer<P> onCommit) {
+        this(onCommit, InFlight.unlimited());
+    }
+
+    /** @param inFlight shared with the other ledgers of the run: tracking waits while it is full */
+    public DeliveryLedger(Consumer<P> onCommit, InFlight inFlight) {
         this.onCommit = onCommit;
+        this.inFlight = inFlight;
     }
 
     /**
      * Registers an event the reader hands to the pipeline; {@code after} is where reading resumes
      * once it and everything before it are settled.
      */
-    public synchronized Receipt track(P after) {
-        entries.add(new Entry<>(after, false));
-        pending++;
-        return new Receipt(this, nextSequence++);
+    public Receipt track(P after) {
+        inFlight.acquire(); // outside this ledger's lock, which settling needs
+        synchronized (this) {
+            entries.add(new Entry<>(after, false));
+            pending++;
+            return new Receipt(this, nextSequence++);
+        }
     }
 
     /** Registers a position reached without an event (an empty page, a new window): settled at once. */
@@ -58,6 +68,7 @@ public final class DeliveryLedger<P> {
         if (!entry.settled) {
             entry.settled = true;
             pending--;
+            inFlight.release();
             advance();
         }
     }

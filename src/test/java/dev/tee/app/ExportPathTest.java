@@ -63,6 +63,35 @@ class ExportPathTest {
     }
 
     @Test
+    void writesPantherObjectsFromChunksThatInterleaveInTime() throws Exception {
+        Instant start = Instant.now().truncatedTo(ChronoUnit.DAYS).minus(Duration.ofDays(2));
+        List<ObjectNode> events = new EventGenerator(25, start, Duration.ofSeconds(30)).generate(4000); // ~1.4 days
+        world = DemoEnvironment.start(dir, events, teleport -> teleport.bulkExport(true).eventsPerChunk(400),
+                fluentd -> { });
+        Path out = dir.resolve("panther");
+        assertThat(export(Map.of("start-time", start.toString(), "output", "file", "forward.file.dir", out.toString(),
+                "forward.s3.flush-delay", "1s", "batch", "100"))).isZero();
+
+        Map<String, Integer> copies = new HashMap<>();
+        long objects;
+        try (var files = Files.walk(out)) {
+            List<Path> all = files.filter(Files::isRegularFile).toList();
+            objects = all.size();
+            for (Path file : all) {
+                for (String line : dev.tee.sink.s3.MinuteObject.lines(Files.readAllBytes(file))) {
+                    copies.merge(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line).get("uid").asText(),
+                            1, Integer::sum);
+                }
+            }
+        }
+        assertThat(copies.keySet()).isEqualTo(uids(events));
+        assertThat(copies.values()).allMatch(n -> n == 1);
+        long minutes = events.stream().map(e -> e.get("time").asText().substring(0, 16)).distinct().count();
+        assertThat(objects).as("about one object per minute with events, not one per batch")
+                .isLessThanOrEqualTo(minutes + minutes / 10);
+    }
+
+    @Test
     void appliesTheTypeFiltersOnTheExportPathToo() {
         world = DemoEnvironment.start(dir, Fixtures.rawAuditEvents(),
                 teleport -> teleport.bulkExport(true).eventsPerChunk(10), fluentd -> { });

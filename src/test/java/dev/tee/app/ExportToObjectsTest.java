@@ -78,15 +78,7 @@ class ExportToObjectsTest {
         world = DemoEnvironment.start(dir, Fixtures.rawAuditEvents(), builder -> { });
         s3 = S3ProxyServer.start();
         s3.createBucket(BUCKET);
-        Map<String, String> settings = new HashMap<>();
-        settings.put("output", "s3");
-        settings.put("forward.s3.bucket", BUCKET);
-        settings.put("forward.s3.region", S3ProxyServer.REGION);
-        settings.put("forward.s3.endpoint", s3.endpoint().toString());
-        settings.put("forward.s3.path-style", "true");
-        settings.put("forward.s3.access-key-id", S3ProxyServer.ACCESS_KEY);
-        settings.put("forward.s3.secret-access-key", S3ProxyServer.SECRET_KEY);
-        assertThat(export(settings)).isZero();
+        assertThat(export(s3Settings())).isZero();
 
         Map<String, List<String>> objects = new TreeMap<>();
         for (S3Object object : s3.client().listObjectsV2Paginator(b -> b.bucket(BUCKET)).contents()) {
@@ -104,6 +96,74 @@ class ExportToObjectsTest {
         golden.forEach((key, lines) -> assertThat(objects.get(key)).as(key).containsExactlyElementsOf(lines));
     }
 
+    @Test
+    void startsWhileS3IsUnreachableAndWritesEverythingOnceItAnswers() throws Exception {
+        world = DemoEnvironment.start(dir, Fixtures.rawAuditEvents(), builder -> { });
+        s3 = S3ProxyServer.start();
+        s3.createBucket(BUCKET);
+        s3.stop();
+        Path config = world.writeConfig(settings(s3Settings()));
+        StringWriter out = new StringWriter();
+        java.util.concurrent.CompletableFuture<Integer> export = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> Main.run(new String[] {"start", "--config", config.toString()}, Map.of(),
+                        new PrintWriter(out), new PrintWriter(new StringWriter())));
+        org.awaitility.Awaitility.await().during(java.time.Duration.ofSeconds(3))
+                .atMost(java.time.Duration.ofSeconds(10)).until(() -> !export.isDone());
+        s3.restart();
+
+        assertThat(export.get(2, java.util.concurrent.TimeUnit.MINUTES)).isZero();
+        Map<String, List<String>> objects = new TreeMap<>();
+        for (S3Object object : s3.client().listObjectsV2Paginator(b -> b.bucket(BUCKET)).contents()) {
+            objects.put(object.key(), MinuteObject.lines(
+                    s3.client().getObjectAsBytes(b -> b.bucket(BUCKET).key(object.key())).asByteArray()));
+        }
+        assertSameObjects(objects);
+    }
+
+    @Test
+    void aBucketThatDoesNotExistIsOneClearLine() {
+        world = DemoEnvironment.start(dir, Fixtures.rawAuditEvents().subList(0, 3), builder -> { });
+        s3 = S3ProxyServer.start();
+        Map<String, String> settings = s3Settings();
+        settings.put("forward.s3.bucket", "no-such-bucket");
+        assertRefused(settings, "forward.s3.bucket", "no-such-bucket", "does not exist");
+    }
+
+    @Test
+    void wrongCredentialsAreOneClearLineWithoutTheSecret() {
+        world = DemoEnvironment.start(dir, Fixtures.rawAuditEvents().subList(0, 3), builder -> { });
+        s3 = S3ProxyServer.start();
+        s3.createBucket(BUCKET);
+        Map<String, String> settings = s3Settings();
+        settings.put("forward.s3.secret-access-key", "not-the-secret-key");
+        String line = assertRefused(settings, "credentials");
+        assertThat(line).doesNotContain("not-the-secret-key");
+    }
+
+    private String assertRefused(Map<String, String> extra, String... mentions) {
+        Path config = world.writeConfig(settings(extra));
+        StringWriter err = new StringWriter();
+        int status = Main.run(new String[] {"start", "--config", config.toString()}, Map.of(),
+                new PrintWriter(new StringWriter()), new PrintWriter(err));
+        assertThat(status).isEqualTo(2);
+        List<String> lines = err.toString().lines().toList();
+        assertThat(lines).hasSize(1);
+        assertThat(lines.get(0)).contains(mentions).doesNotContain("Exception", "\tat ");
+        return lines.get(0);
+    }
+
+    private Map<String, String> s3Settings() {
+        Map<String, String> settings = new HashMap<>();
+        settings.put("output", "s3");
+        settings.put("forward.s3.bucket", BUCKET);
+        settings.put("forward.s3.region", S3ProxyServer.REGION);
+        settings.put("forward.s3.endpoint", s3.endpoint().toString());
+        settings.put("forward.s3.path-style", "true");
+        settings.put("forward.s3.access-key-id", S3ProxyServer.ACCESS_KEY);
+        settings.put("forward.s3.secret-access-key", S3ProxyServer.SECRET_KEY);
+        return settings;
+    }
+
     /** What real Fluentd wrote: key → lines. */
     private static Map<String, List<String>> golden() throws Exception {
         Map<String, List<String>> objects = new LinkedHashMap<>();
@@ -116,7 +176,7 @@ class ExportToObjectsTest {
         return new TreeMap<>(objects);
     }
 
-    private int export(Map<String, String> extra) {
+    private static Map<String, String> settings(Map<String, String> extra) {
         Map<String, String> settings = new HashMap<>(Map.of(
                 "start-time", "2019-01-01T00:00:00Z",
                 "window-size", "2160h",
@@ -125,7 +185,11 @@ class ExportToObjectsTest {
                 "exit-on-last-event", "true",
                 "management.port", "0"));
         settings.putAll(extra);
-        Path config = world.writeConfig(settings);
+        return settings;
+    }
+
+    private int export(Map<String, String> extra) {
+        Path config = world.writeConfig(settings(extra));
         StringWriter err = new StringWriter();
         int status = Main.run(new String[] {"start", "--config", config.toString()}, Map.of(),
                 new PrintWriter(new StringWriter()), new PrintWriter(err));

@@ -19,7 +19,7 @@ import dev.tee.testing.ExporterProcess;
 import dev.tee.testing.S3ProxyServer;
 
 /**
- * End-to-end throughput: a fake Teleport serving N generated events (spread over 30 days), the real
+ * End-to-end throughput: a fake Teleport serving N generated events (spread over some days), the real
  * exporter as a child JVM, and the Fluentd stand-in or S3Proxy. Reports events/s, time to first
  * delivery and the exporter's peak RSS. Run with bench/export.sh (see bench/README.md).
  */
@@ -29,7 +29,8 @@ public final class ExportBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new HashMap<>(Map.of("events", "100000", "output", "fluentd", "batch", "20"));
+        Map<String, String> options = new HashMap<>(Map.of("events", "100000", "output", "fluentd", "batch", "20",
+                "days", "30", "read", "search"));
         for (String arg : args) {
             String[] pair = arg.replaceFirst("^--", "").split("=", 2);
             options.put(pair[0], pair[1]);
@@ -38,14 +39,18 @@ public final class ExportBenchmark {
         String output = options.get("output");
         Path dir = Files.createTempDirectory("tee-bench-");
 
-        Instant start = Instant.now().truncatedTo(ChronoUnit.SECONDS).minus(Duration.ofDays(30));
-        List<ObjectNode> generated = new EventGenerator(3, start, Duration.ofDays(30).dividedBy(events)).generate(events);
+        Duration span = Duration.ofDays(Long.parseLong(options.get("days")));
+        boolean bulk = options.get("read").equals("export");
+        Instant start = Instant.now().truncatedTo(ChronoUnit.SECONDS).minus(span);
+        List<ObjectNode> generated = new EventGenerator(3, start, span.dividedBy(events)).generate(events);
         long bytes = generated.stream().mapToLong(e -> e.toString().length()).sum();
-        System.out.printf("%d events, %.0f bytes each on average, over 30 days; output %s, batch %s%n",
-                events, (double) bytes / events, output, options.get("batch"));
+        System.out.printf("%d events, %.0f bytes each on average, over %d days; read with the %s API, output %s, "
+                + "batch %s%n", events, (double) bytes / events, span.toDays(), bulk ? "bulk export" : "search",
+                output, options.get("batch"));
 
         S3ProxyServer s3 = null;
-        try (DemoEnvironment world = DemoEnvironment.start(dir, generated, builder -> { })) {
+        try (DemoEnvironment world = DemoEnvironment.start(dir, generated,
+                teleport -> teleport.bulkExport(bulk).eventsPerChunk(5000), fluentd -> { })) {
             generated = null; // the fake Teleport holds its own copy
             Map<String, String> settings = new HashMap<>(Map.of(
                     "start-time", start.toString(),
@@ -69,8 +74,7 @@ public final class ExportBenchmark {
             Path config = world.writeConfig(settings);
 
             long began = System.nanoTime();
-            ExporterProcess exporter = ExporterProcess.start(config, dir.resolve("exporter.log"),
-                    options.containsKey("extra") ? options.get("extra").split(" ") : new String[0]);
+            ExporterProcess exporter = ExporterProcess.start(config, dir.resolve("exporter.log"));
             AtomicLong peakRss = new AtomicLong();
             // CPU time, unlike wall time, hardly changes when other processes compete for the cores
             Duration cpu = Duration.ZERO;

@@ -98,6 +98,11 @@ class ExporterMetricsTest {
         public boolean idle() {
             return true;
         }
+
+        @Override
+        public Instant readPosition() {
+            return NOW;
+        }
     }
 
     private static final class NoOutput implements OutputCounters {

@@ -16,8 +16,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import com.google.protobuf.Struct;
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
+import dev.tee.lock.FailedLoginLocks;
+import dev.tee.lock.FailedLoginState;
 import dev.tee.observe.ExporterMetrics;
 import dev.tee.observe.TeleportReachability;
+import dev.tee.session.SessionExporter;
 import dev.tee.sink.OutputCounters;
 import dev.tee.sink.OutputUnavailableException;
 import dev.tee.source.Page;
@@ -66,6 +69,11 @@ class AuditRoutesTest {
         @Override
         public boolean idle() {
             return ledger.idle();
+        }
+
+        @Override
+        public Instant readPosition() {
+            return Instant.EPOCH;
         }
 
         public synchronized Page nextPage() {
@@ -127,6 +135,10 @@ class AuditRoutesTest {
         main.bind("cursor", new StateFile<>(storage.resolve("cursor.json"), String.class));
         main.bind("progress", new ExportProgress(false, reader, () -> { }, () -> { }));
         main.bind("readFailures", new ReadFailures(Duration.ofMillis(50)));
+        main.bind("sessions", SessionExporter.dryRun());
+        main.bind("locks", new FailedLoginLocks(FailedLoginLocks.Settings.of(false, 3, Duration.ofMinutes(1),
+                Duration.ZERO, false), new StateFile<>(storage.resolve("locks.json"), FailedLoginState.class),
+                lock -> { }, Clock.systemUTC()));
         main.configure().withRoutesIncludePattern(
                 "file:routes/audit.yaml,file:routes/read-search.yaml,file:routes/deliver-batches.yaml");
         main.configure().withJmxEnabled(false);

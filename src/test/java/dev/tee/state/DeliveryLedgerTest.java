@@ -56,6 +56,22 @@ class DeliveryLedgerTest {
     }
 
     @Test
+    void aReaderWaitsWhileTooManyEventsAreInFlight() throws Exception {
+        InFlight inFlight = new InFlight(2);
+        DeliveryLedger<String> bounded = new DeliveryLedger<>(commits::add, inFlight);
+        Receipt a = bounded.track("after-a");
+        bounded.track("after-b");
+        java.util.concurrent.CompletableFuture<Receipt> third =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> bounded.track("after-c"));
+
+        org.awaitility.Awaitility.await().during(java.time.Duration.ofMillis(300)).until(() -> !third.isDone());
+        assertThat(inFlight.count()).isEqualTo(2);
+        a.settle();
+        assertThat(third.get(5, java.util.concurrent.TimeUnit.SECONDS)).isNotNull();
+        assertThat(inFlight.count()).isEqualTo(2);
+    }
+
+    @Test
     void staysCorrectAcrossCompactionOfLongRuns() {
         List<Receipt> sequences = new ArrayList<>();
         for (int i = 0; i < 20_000; i++) {

@@ -13,11 +13,13 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 
+import com.google.protobuf.Struct;
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
 import dev.tee.sink.DeadLetters;
 import dev.tee.sink.OutputCounters;
 import dev.tee.sink.OutputUnavailableException;
+import dev.tee.source.AuditSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,10 +28,12 @@ import org.slf4j.LoggerFactory;
  * minute of event time, {@code <prefix><yyyyMMddHHmm00>_<n>.gz}, written once the minute is complete,
  * each event acknowledged only after its object is stored.
  *
- * <p>A minute is complete when the source has moved past it (an event of a later minute arrived), or
- * when it is over and no event at all came during {@code flushDelay} (the source caught up with live
- * data, or stalled). So a backfill of months writes one object per minute with events, not one per
- * batch, however slowly pages arrive.
+ * <p>A minute is complete when the source has read past it ({@code readPosition}: every event before
+ * that time has been read) and an event of a later minute has reached this writer (the events read
+ * are still on their way through the pipeline until then), or, for live data, when it is over, the
+ * source has caught up and no event came during {@code flushDelay}. So a backfill of months writes
+ * one object per minute with events, not one per batch, however slowly pages arrive. To bound memory, the oldest
+ * minutes are written early when more than {@link #MAX_PENDING_EVENTS} events wait.
  *
  * <p>Exactly once: every object is written with create-if-absent, trying {@code _0}, {@code _1}, ...
  * When a key is taken, the object there is read back; our lines it already holds (a replay after a
@@ -40,19 +44,27 @@ public final class PantherWriter implements OutputCounters {
 
     private static final Logger LOG = LoggerFactory.getLogger(PantherWriter.class);
 
+    /**
+     * Events buffered at most; beyond, the oldest minutes are written before they are complete. A
+     * buffered event costs its line plus a few hundred bytes (see {@link Minute#add}).
+     */
+    public static final int MAX_PENDING_EVENTS = 25_000; // half the events a reader may have in flight
+
     private final String prefix;
     private final long maxObjectBytes;
     private final Duration flushDelay;
     private final ObjectStore store;
     private final DeadLetters deadLetters;
     private final Consumer<Batch> acknowledge;
+    private final AuditSource source;
     private final Clock clock;
 
     private final TreeMap<Instant, Minute> pending = new TreeMap<>();
     /** The lowest index not known to be taken, per minute written in this run. */
     private final Map<Instant, Integer> nextIndex = new HashMap<>();
-    private Instant newestMinute = Instant.MIN;
     private Instant lastAdded = Instant.MIN;
+    private Instant newestAdded = Instant.MIN;
+    private int pendingEvents;
     // volatile: written under the lock, read without it by the metrics, which must not wait for a slow write
     private volatile long objectsWritten;
     private long objectsFoundWritten;
@@ -61,15 +73,17 @@ public final class PantherWriter implements OutputCounters {
 
     /**
      * @param acknowledge called with the events of every object once it is stored (or found stored)
+     * @param source how far the reader got ({@link AuditSource#readPosition}, {@link AuditSource#caughtUp})
      */
     public PantherWriter(String prefix, long maxObjectBytes, Duration flushDelay, ObjectStore store,
-            DeadLetters deadLetters, Consumer<Batch> acknowledge, Clock clock) {
+            DeadLetters deadLetters, Consumer<Batch> acknowledge, AuditSource source, Clock clock) {
         this.prefix = prefix;
         this.maxObjectBytes = maxObjectBytes;
         this.flushDelay = flushDelay;
         this.store = store;
         this.deadLetters = deadLetters;
         this.acknowledge = acknowledge;
+        this.source = source;
         this.clock = clock;
     }
 
@@ -90,9 +104,10 @@ public final class PantherWriter implements OutputCounters {
                 continue;
             }
             pending.computeIfAbsent(line.minute(), Minute::new).add(line, event);
+            pendingEvents++;
             lastAdded = now;
-            if (line.minute().isAfter(newestMinute)) {
-                newestMinute = line.minute();
+            if (line.time().isAfter(newestAdded)) {
+                newestAdded = line.time();
             }
         }
     }
@@ -100,14 +115,20 @@ public final class PantherWriter implements OutputCounters {
     /** Writes every complete minute (see the class comment); the rest stays buffered. */
     public synchronized void flushDue() {
         Instant now = clock.instant();
-        boolean quiet = !now.isBefore(lastAdded.plus(flushDelay));
+        Instant read = source.readPosition();
+        Instant position = read.isBefore(newestAdded) ? read : newestAdded;
+        // quiet means live data: the reader caught up and nothing came since. A writer that stopped
+        // receiving because the pipeline waits (on this very writer, say) is not quiet.
+        boolean quiet = source.caughtUp() && !now.isBefore(lastAdded.plus(flushDelay));
         for (Iterator<Minute> it = pending.values().iterator(); it.hasNext(); ) {
             Minute minute = it.next();
-            boolean sourceMovedOn = minute.start.isBefore(newestMinute);
-            boolean quietAndOver = quiet && !now.isBefore(minute.start.plusSeconds(60));
-            if (sourceMovedOn || quietAndOver) {
+            Instant end = minute.start.plusSeconds(60);
+            boolean readPast = !end.isAfter(position);
+            boolean quietAndOver = quiet && !now.isBefore(end);
+            if (readPast || quietAndOver || pendingEvents > MAX_PENDING_EVENTS) {
                 write(minute);
                 it.remove();
+                pendingEvents -= minute.events.size();
             }
         }
     }
@@ -209,9 +230,14 @@ public final class PantherWriter implements OutputCounters {
             this.start = start;
         }
 
+        /**
+         * Keeps the line and what acknowledging needs (id and receipt), not the event's Struct, which
+         * weighs several times its line.
+         */
         void add(PantherLine line, AuditEvent event) {
             lines.add(line);
-            events.add(event);
+            events.add(new AuditEvent(event.id(), event.type(), event.time(), event.index(),
+                    Struct.getDefaultInstance(), event.receipt()));
         }
     }
 }

@@ -181,6 +181,21 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         }
     }
 
+    /**
+     * Checks at start that the bucket exists and the credentials may list it (as fluent-plugin-s3's
+     * {@code check_apikey_on_start}: one key under {@code prefix}). Creates nothing.
+     *
+     * @throws S3RefusedException the bucket or the credentials are wrong
+     * @throws OutputUnavailableException S3 cannot be reached now
+     */
+    public void checkBucket(String prefix) {
+        try {
+            client.listObjectsV2(ListObjectsV2Request.builder().bucket(settings.bucket()).prefix(prefix).maxKeys(1).build());
+        } catch (SdkException e) {
+            throw translate(e, "list", prefix + "*");
+        }
+    }
+
     /** Every key that starts with {@code prefix}, in S3's (lexicographic) order. */
     public List<String> list(String prefix) {
         try {

@@ -29,6 +29,24 @@ class PantherWriterTest {
 
     private final List<String> acknowledged = new ArrayList<>();
     private Instant now = Instant.parse("2026-11-23T18:00:00Z");
+    private Instant readPosition = Instant.EPOCH;
+    private boolean caughtUp;
+    private final dev.tee.source.AuditSource source = new dev.tee.source.AuditSource() {
+        @Override
+        public Instant readPosition() {
+            return readPosition;
+        }
+
+        @Override
+        public boolean caughtUp() {
+            return caughtUp;
+        }
+
+        @Override
+        public boolean idle() {
+            return false;
+        }
+    };
     private final Clock clock = new Clock() {
         @Override
         public ZoneOffset getZone() {
@@ -49,7 +67,7 @@ class PantherWriterTest {
     private PantherWriter writer() {
         return new PantherWriter("teleport/logs", MinuteObject.DEFAULT_MAX_BYTES, Duration.ofSeconds(5),
                 new DirectoryObjectStore(dir.resolve("out")), new DeadLetters(dir),
-                batch -> batch.events().forEach(e -> acknowledged.add(e.id())), clock);
+                batch -> batch.events().forEach(e -> acknowledged.add(e.id())), source, clock);
     }
 
     @Test
@@ -63,6 +81,7 @@ class PantherWriterTest {
         assertThat(keys()).isEmpty();
 
         writer.add(batch(event("c", "2026-11-23T17:23:00Z")));
+        readPosition = Instant.parse("2026-11-23T17:23:00Z"); // the source read everything before c
         writer.flushDue();
         assertThat(keys()).containsExactly("teleport/logs20261123172200_0.gz");
         assertThat(acknowledged).containsExactly("a", "b");
@@ -72,6 +91,7 @@ class PantherWriterTest {
 
     @Test
     void writesALiveMinuteAfterItIsOverAndQuiet() {
+        caughtUp = true;
         PantherWriter writer = writer();
         now = Instant.parse("2026-11-23T17:22:58Z");
         writer.add(batch(event("a", "2026-11-23T17:22:30Z")));
@@ -84,6 +104,17 @@ class PantherWriterTest {
     }
 
     @Test
+    void aWriterThatStopsReceivingBecauseThePipelineWaitsIsNotQuiet() {
+        PantherWriter writer = writer();
+        now = Instant.parse("2019-04-22T19:41:30Z");
+        writer.add(batch(event("a", "2019-04-22T19:41:10Z")));
+        readPosition = Instant.parse("2019-04-22T19:41:20Z"); // a backfill, its next events held up (S3 down)
+        now = Instant.parse("2019-04-22T19:45:00Z");
+        writer.flushDue();
+        assertThat(acknowledged).as("the minute may still get events: not written").isEmpty();
+    }
+
+    @Test
     void aBackfillWritesOneObjectPerMinuteNotPerBatch() throws Exception {
         PantherWriter writer = writer();
         for (int batch = 0; batch < 10; batch++) {
@@ -93,6 +124,7 @@ class PantherWriterTest {
                 events.add(event("e" + n, Instant.parse("2019-04-22T10:00:00Z").plusSeconds(n * 3).toString()));
             }
             writer.add(batch(events.toArray(AuditEvent[]::new)));
+            readPosition = events.get(events.size() - 1).time();
             writer.flushDue();
         }
         writer.flushDue();
@@ -105,6 +137,7 @@ class PantherWriterTest {
         PantherWriter first = writer();
         first.add(batch(event("a", "2026-11-23T17:22:01Z"), event("b", "2026-11-23T17:22:02Z"),
                 event("next", "2026-11-23T17:23:00Z")));
+        readPosition = Instant.parse("2026-11-23T17:23:00Z");
         first.flushDue();
         acknowledged.clear(); // the crash: written, but never acknowledged
 
@@ -117,6 +150,21 @@ class PantherWriterTest {
         assertThat(replay.objectsFoundWritten()).isEqualTo(1);
         assertThat(keys()).containsExactly("teleport/logs20261123172200_0.gz", "teleport/logs20261123172200_1.gz");
         assertThat(lines("teleport/logs20261123172200_1.gz")).hasSize(1).first().asString().contains("\"uid\":\"late\"");
+    }
+
+    @Test
+    void writesTheOldestMinutesEarlyRatherThanBufferWithoutBound() throws Exception {
+        PantherWriter writer = writer();
+        List<AuditEvent> events = new ArrayList<>();
+        for (int i = 0; i <= PantherWriter.MAX_PENDING_EVENTS; i++) {
+            events.add(event("e" + i, i % 2 == 0 ? "2026-11-23T17:22:30Z" : "2026-11-23T17:25:30Z"));
+        }
+        writer.add(new Batch(events));
+        writer.flushDue(); // the source has read nothing past 17:22 and is not quiet: only the cap applies
+
+        assertThat(keys()).containsExactly("teleport/logs20261123172200_0.gz");
+        assertThat(writer.pendingMinutes()).isEqualTo(1);
+        assertThat(acknowledged).hasSize(PantherWriter.MAX_PENDING_EVENTS / 2 + 1);
     }
 
     @Test

@@ -1,0 +1,116 @@
+package dev.tee.session;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.GZIPOutputStream;
+
+import dev.tee.event.AuditEvent;
+import dev.tee.event.Batch;
+import dev.tee.sink.DeadLetters;
+import dev.tee.sink.s3.InvalidEventTimeException;
+import dev.tee.sink.s3.ObjectStore;
+import dev.tee.sink.s3.PantherLine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Session events as gzip JSON-lines objects under the session prefix of S3 or a directory, one
+ * object per batch, each line as Fluentd's S3 output would have written it ({@link PantherLine}).
+ * Objects are written create-if-absent under {@link SessionObjectKey}s, so a batch written again
+ * after a crash finds its key taken and counts as delivered: no event is stored twice.
+ */
+public final class SessionObjects implements SessionOutput {
+
+    /**
+     * Events per object. Far more than `batch`: S3 charges per request and Panther does not ingest
+     * recordings, so there is no reason for Fluentd-sized pieces; the transfer's byte cap still keeps
+     * an object to a few megabytes.
+     */
+    public static final int EVENTS_PER_OBJECT = 1000;
+
+    private static final Logger LOG = LoggerFactory.getLogger(SessionObjects.class);
+
+    private final ObjectStore store;
+    private final String prefix;
+    private final DeadLetters deadLetters;
+    private final Clock clock;
+    private final AtomicLong objectsWritten = new AtomicLong();
+    private final AtomicLong objectsFoundWritten = new AtomicLong();
+
+    /** @param prefix {@code forward.s3.session-prefix} */
+    public SessionObjects(ObjectStore store, String prefix, DeadLetters deadLetters, Clock clock) {
+        this.store = store;
+        this.prefix = prefix;
+        this.deadLetters = deadLetters;
+        this.clock = clock;
+    }
+
+    @Override
+    public int batchEvents() {
+        return EVENTS_PER_OBJECT;
+    }
+
+    @Override
+    public void deliver(String sessionId, Batch batch) {
+        if (batch.size() == 0) {
+            return;
+        }
+        SessionObjectKey key = new SessionObjectKey(prefix, sessionId, batch.events().get(0).index());
+        Instant now = clock.instant();
+        List<PantherLine> lines = new ArrayList<>(batch.size());
+        for (AuditEvent event : batch.events()) {
+            try {
+                lines.add(PantherLine.of(event, now));
+            } catch (InvalidEventTimeException e) {
+                // as for audit events: Fluentd would answer 400, so it goes to the dead letters
+                deadLetters.append(event, 400, e.getMessage(), key.key());
+                LOG.warn("Session event {} ({}, index {}) of session {} cannot be written in Panther's layout: {};"
+                        + " see {}", event.id(), event.type(), event.index(), sessionId, e.getMessage(),
+                        deadLetters.file());
+            }
+        }
+        if (lines.isEmpty()) {
+            return;
+        }
+        if (store.putIfAbsent(key.key(), gzip(lines)) == ObjectStore.PutOutcome.CREATED) {
+            objectsWritten.incrementAndGet();
+            LOG.debug("wrote {} ({} events)", key, lines.size());
+        } else {
+            objectsFoundWritten.incrementAndGet();
+            LOG.info("{} was written before a restart; not writing it again", key);
+        }
+    }
+
+    /** Objects written. */
+    public long objectsWritten() {
+        return objectsWritten.get();
+    }
+
+    /** Objects a replay found already written (a crash came after the write, before the index was saved). */
+    public long objectsFoundWritten() {
+        return objectsFoundWritten.get();
+    }
+
+    /** One gzip member with every line; Java writes mtime 0, so the same lines give the same bytes. */
+    private static byte[] gzip(List<PantherLine> lines) {
+        int size = 0;
+        for (PantherLine line : lines) {
+            size += line.length();
+        }
+        ByteArrayOutputStream body = new ByteArrayOutputStream(size / 4 + 64);
+        try (GZIPOutputStream gzip = new GZIPOutputStream(body, 64 * 1024)) {
+            for (PantherLine line : lines) {
+                gzip.write(line.bytes());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return body.toByteArray();
+    }
+}

@@ -1,0 +1,181 @@
+package dev.tee.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Timestamp;
+import dev.tee.event.AuditEvent;
+import dev.tee.state.StateFile;
+import dev.tee.teleport.proto.auditlog.EventUnstructured;
+import dev.tee.teleport.proto.auditlog.ExportEventUnstructured;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ExportReaderTest {
+
+    private static final LocalDate DAY = LocalDate.parse("2026-11-20");
+    private static final Instant NOW = Instant.parse("2026-11-23T12:00:00Z");
+
+    @TempDir
+    Path dir;
+
+    /** date → chunk → events, in stream order. */
+    private final Map<LocalDate, Map<String, List<String>>> log = new LinkedHashMap<>();
+    private final BlockingQueue<AuditEvent> pipeline = new LinkedBlockingQueue<>();
+    private volatile CountDownLatch listingGate;
+    private ExportReader reader;
+
+    private final ExportReader.ExportApi api = new ExportReader.ExportApi() {
+        @Override
+        public List<String> chunks(LocalDate date) {
+            CountDownLatch gate = listingGate;
+            if (gate != null) {
+                try {
+                    gate.await(); // a slow listing (Athena, a congested link)
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return new ArrayList<>(log.getOrDefault(date, Map.of()).keySet());
+        }
+
+        @Override
+        public ExportReader.ChunkStream export(LocalDate date, String chunk, String cursor) {
+            List<String> ids = log.get(date).get(chunk);
+            int from = cursor.isEmpty() ? 0 : Integer.parseInt(cursor.substring(3)) + 1;
+            Iterator<String> it = ids.subList(from, ids.size()).iterator();
+            int[] position = {from};
+            return new ExportReader.ChunkStream() {
+                @Override
+                public boolean hasNext() {
+                    return it.hasNext();
+                }
+
+                @Override
+                public ExportEventUnstructured next() {
+                    String id = it.next();
+                    Instant time = date.atStartOfDay(ZoneOffset.UTC).toInstant();
+                    return ExportEventUnstructured.newBuilder()
+                            .setEvent(EventUnstructured.newBuilder().setId(id).setType("user.login")
+                                    .setTime(Timestamp.newBuilder().setSeconds(time.getEpochSecond()))
+                                    .setUnstructured(Struct.getDefaultInstance()))
+                            .setCursor("a1:" + position[0]++).build();
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+    };
+
+    @AfterEach
+    void close() {
+        if (reader != null) {
+            reader.close();
+        }
+    }
+
+    private ExportReader reader(ExportCursor resumeAt) {
+        return reader(resumeAt, Duration.ofSeconds(60));
+    }
+
+    private ExportReader reader(ExportCursor resumeAt, Duration pollInterval) {
+        return new ExportReader(api, new StateFile<>(dir.resolve("export-cursor.json"), ExportCursor.class), resumeAt,
+                pipeline::add, dev.tee.state.InFlight.unlimited(), 3, 2, pollInterval, Duration.ofMillis(10), Duration.ofMillis(50),
+                Clock.fixed(NOW, ZoneOffset.UTC));
+    }
+
+    @Test
+    void readsEveryChunkOfEveryDateUpToTodayAndCatchesUp() {
+        log.put(DAY, Map.of("c1", List.of("a", "b"), "c2", List.of("c")));
+        log.put(DAY.plusDays(2), Map.of("c3", List.of("d")));
+        reader = reader(ExportCursor.startingAt(DAY));
+
+        List<String> read = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            reader.poll();
+            drainAndAcknowledge(read);
+            return reader.caughtUp() && reader.idle();
+        });
+        assertThat(read).containsExactlyInAnyOrder("a", "b", "c", "d");
+        assertThat(reader.currentDate()).isEqualTo(LocalDate.parse("2026-11-23"));
+    }
+
+    @Test
+    void aChunkIsCompletedOnlyOnceEveryEventOfItIsAcknowledged() throws Exception {
+        log.put(DAY, Map.of("c1", List.of("a", "b", "c")));
+        reader = reader(ExportCursor.startingAt(DAY));
+        reader.poll();
+        await().until(() -> pipeline.size() == 3);
+        List<AuditEvent> events = new ArrayList<>(pipeline);
+        events.get(0).receipt().settle();
+        events.get(2).receipt().settle();
+        reader.flush();
+
+        ExportCursor saved = new StateFile<>(dir.resolve("export-cursor.json"), ExportCursor.class).load().orElseThrow();
+        assertThat(saved.days().get(DAY).completed()).isEmpty();
+        assertThat(saved.days().get(DAY).cursors()).containsEntry("c1", "a1:0"); // not past the unacknowledged "b"
+
+        // a restart resumes the chunk after "a": "b" and "c" again, nothing lost
+        reader.close();
+        pipeline.clear();
+        reader = reader(saved);
+        reader.poll();
+        await().until(() -> pipeline.size() == 2);
+        assertThat(pipeline).extracting(AuditEvent::id).containsExactly("b", "c");
+        pipeline.forEach(event -> event.receipt().settle());
+        reader.flush();
+        ExportCursor done = new StateFile<>(dir.resolve("export-cursor.json"), ExportCursor.class).load().orElseThrow();
+        assertThat(done.days().get(DAY).completed()).containsExactly("c1");
+        assertThat(done.days().get(DAY).cursors()).isEmpty();
+    }
+
+    @Test
+    void acknowledgementsNeverWaitForAListingInProgress() {
+        log.put(DAY, new LinkedHashMap<>(Map.of("c1", List.of("a"))));
+        reader = reader(ExportCursor.startingAt(DAY), Duration.ZERO); // every poll lists again
+        reader.poll();
+        await().until(() -> pipeline.size() == 1);
+        AuditEvent event = pipeline.poll();
+
+        // the next listing hangs until delivery goes on: acknowledging must not need the poll's lock
+        listingGate = new CountDownLatch(1);
+        CompletableFuture<Void> polling = CompletableFuture.runAsync(reader::poll);
+        assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
+            await().pollDelay(Duration.ofMillis(100)).until(() -> true); // the poll is now inside its listing
+            event.receipt().settle();
+            reader.flush();
+        });
+        listingGate.countDown();
+        polling.join();
+    }
+
+    private void drainAndAcknowledge(List<String> read) throws InterruptedException {
+        AuditEvent event;
+        while ((event = pipeline.poll(20, TimeUnit.MILLISECONDS)) != null) {
+            read.add(event.id());
+            event.receipt().settle();
+        }
+    }
+}
