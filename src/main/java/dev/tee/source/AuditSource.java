@@ -19,6 +19,23 @@ public interface AuditSource {
     /** The reader has read everything up to now (the last poll found nothing new). */
     boolean caughtUp();
 
+    /**
+     * Every event the reader can see right now has been handed to the pipeline: it caught up, or,
+     * for the export API, every chunk stream it started has ended (their events may still wait for
+     * an acknowledgement, which is what holds the export API's reader on a date). An output that
+     * groups events may then close its groups instead of waiting for more; a reader held back by a
+     * stalled pipeline is still reading.
+     */
+    default boolean readAllAvailable() {
+        return caughtUp();
+    }
+
+    /**
+     * Events handed to the pipeline and not yet settled (delivered, skipped or dead-lettered): an
+     * output holding this many has every one of them, none is still on its way.
+     */
+    long unsettled();
+
     /** Every event the reader handed to the pipeline has been settled. */
     boolean idle();
 }

@@ -174,6 +174,12 @@ public final class ExportReader implements AuditSource, AutoCloseable {
         return !current.isBefore(today) && days.values().stream().allMatch(day -> day.idle);
     }
 
+    @Override
+    public boolean readAllAvailable() {
+        return days.values().stream()
+                .allMatch(day -> day.running.values().stream().allMatch(run -> run.streamEnded));
+    }
+
     /**
      * The least advanced chunk stream's position: the time of the last event it read (streams of a
      * chunk are mostly in time order), or, for one that ended, no limit. With no stream running: now
@@ -195,6 +201,11 @@ public final class ExportReader implements AuditSource, AutoCloseable {
             return lowest;
         }
         return caughtUp() ? clock.instant() : current.atStartOfDay(ZoneOffset.UTC).toInstant();
+    }
+
+    @Override
+    public long unsettled() {
+        return inFlight.count(); // shared by this reader's ledgers only
     }
 
     @Override

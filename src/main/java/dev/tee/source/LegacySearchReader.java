@@ -68,6 +68,11 @@ public final class LegacySearchReader implements AuditSource {
         return ledger.idle();
     }
 
+    @Override
+    public long unsettled() {
+        return ledger.pending();
+    }
+
     /** Pages come in ascending time order: the last event read, or the start of the window being read. */
     @Override
     public Instant readPosition() {

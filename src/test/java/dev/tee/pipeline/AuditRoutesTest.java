@@ -72,6 +72,11 @@ class AuditRoutesTest {
         }
 
         @Override
+        public long unsettled() {
+            return ledger.pending();
+        }
+
+        @Override
         public Instant readPosition() {
             return Instant.EPOCH;
         }

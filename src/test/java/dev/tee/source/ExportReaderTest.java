@@ -152,6 +152,47 @@ class ExportReaderTest {
     }
 
     @Test
+    void hasReadAllAvailableOnceEveryStreamEndedEvenBeforeTheAcknowledgements() {
+        // an output that holds events until nothing more comes (the S3 writer's last minute) must
+        // learn that now: the date, and so caughtUp, waits for that output's acknowledgements
+        log.put(DAY, Map.of("c1", List.of("a", "b"), "c2", List.of("c")));
+        reader = reader(ExportCursor.startingAt(DAY));
+        reader.poll();
+        await().until(() -> pipeline.size() == 3);
+        await().atMost(Duration.ofSeconds(5)).until(reader::readAllAvailable);
+        assertThat(reader.caughtUp()).as("the date is not done before its events are acknowledged").isFalse();
+        assertThat(reader.idle()).isFalse();
+
+        pipeline.forEach(event -> event.receipt().settle());
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            reader.poll();
+            return reader.caughtUp() && reader.idle();
+        });
+    }
+
+    @Test
+    void isStillReadingWhileAStreamWaitsForThePipeline() throws Exception {
+        log.put(DAY, Map.of("c1", List.of("a", "b", "c")));
+        CountDownLatch pipelineBlocked = new CountDownLatch(1);
+        reader = new ExportReader(api, new StateFile<>(dir.resolve("export-cursor.json"), ExportCursor.class),
+                ExportCursor.startingAt(DAY), event -> {
+                    try {
+                        pipelineBlocked.await(); // a full queue in front of a stalled output
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    pipeline.add(event);
+                }, dev.tee.state.InFlight.unlimited(), 3, 2, Duration.ofSeconds(60), Duration.ofMillis(10),
+                Duration.ofMillis(50), Clock.fixed(NOW, ZoneOffset.UTC));
+        reader.poll();
+        await().pollDelay(Duration.ofMillis(200)).until(() -> true);
+        assertThat(reader.readAllAvailable()).isFalse();
+        pipelineBlocked.countDown();
+        await().atMost(Duration.ofSeconds(5)).until(reader::readAllAvailable);
+        assertThat(pipeline).hasSize(3);
+    }
+
+    @Test
     void acknowledgementsNeverWaitForAListingInProgress() {
         log.put(DAY, new LinkedHashMap<>(Map.of("c1", List.of("a"))));
         reader = reader(ExportCursor.startingAt(DAY), Duration.ZERO); // every poll lists again

@@ -31,9 +31,10 @@ import org.slf4j.LoggerFactory;
  * <p>A minute is complete when the source has read past it ({@code readPosition}: every event before
  * that time has been read) and an event of a later minute has reached this writer (the events read
  * are still on their way through the pipeline until then), or, for live data, when it is over, the
- * source has caught up and no event came during {@code flushDelay}. So a backfill of months writes
- * one object per minute with events, not one per batch, however slowly pages arrive. To bound memory, the oldest
- * minutes are written early when more than {@link #MAX_PENDING_EVENTS} events wait.
+ * source has read all there is for now, every event it read has reached this writer and none came
+ * during {@code flushDelay}. So a backfill of months writes one object per minute with events, not
+ * one per batch, however slowly pages arrive. To bound memory, the oldest minutes are written early
+ * when more than {@link #MAX_PENDING_EVENTS} events wait.
  *
  * <p>Exactly once: every object is written with create-if-absent, trying {@code _0}, {@code _1}, ...
  * When a key is taken, the object there is read back; our lines it already holds (a replay after a
@@ -73,7 +74,8 @@ public final class PantherWriter implements OutputCounters {
 
     /**
      * @param acknowledge called with the events of every object once it is stored (or found stored)
-     * @param source how far the reader got ({@link AuditSource#readPosition}, {@link AuditSource#caughtUp})
+     * @param source how far the reader got ({@link AuditSource#readPosition},
+     *     {@link AuditSource#readAllAvailable})
      */
     public PantherWriter(String prefix, long maxObjectBytes, Duration flushDelay, ObjectStore store,
             DeadLetters deadLetters, Consumer<Batch> acknowledge, AuditSource source, Clock clock) {
@@ -117,9 +119,10 @@ public final class PantherWriter implements OutputCounters {
         Instant now = clock.instant();
         Instant read = source.readPosition();
         Instant position = read.isBefore(newestAdded) ? read : newestAdded;
-        // quiet means live data: the reader caught up and nothing came since. A writer that stopped
-        // receiving because the pipeline waits (on this very writer, say) is not quiet.
-        boolean quiet = source.caughtUp() && !now.isBefore(lastAdded.plus(flushDelay));
+        // quiet: the reader has read all there is for now, every event it read is here (none still
+        // queued on its way, as while the pipeline waits on this very writer), and none came since
+        boolean quiet = source.readAllAvailable() && source.unsettled() <= pendingEvents
+                && !now.isBefore(lastAdded.plus(flushDelay));
         for (Iterator<Minute> it = pending.values().iterator(); it.hasNext(); ) {
             Minute minute = it.next();
             Instant end = minute.start.plusSeconds(60);

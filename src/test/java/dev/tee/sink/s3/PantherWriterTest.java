@@ -31,6 +31,8 @@ class PantherWriterTest {
     private Instant now = Instant.parse("2026-11-23T18:00:00Z");
     private Instant readPosition = Instant.EPOCH;
     private boolean caughtUp;
+    /** What the source has not seen settled; 0 stands for "no more than the writer holds". */
+    private long unsettled;
     private final dev.tee.source.AuditSource source = new dev.tee.source.AuditSource() {
         @Override
         public Instant readPosition() {
@@ -45,6 +47,11 @@ class PantherWriterTest {
         @Override
         public boolean idle() {
             return false;
+        }
+
+        @Override
+        public long unsettled() {
+            return unsettled;
         }
     };
     private final Clock clock = new Clock() {
@@ -112,6 +119,26 @@ class PantherWriterTest {
         now = Instant.parse("2019-04-22T19:45:00Z");
         writer.flushDue();
         assertThat(acknowledged).as("the minute may still get events: not written").isEmpty();
+    }
+
+    @Test
+    void aCaughtUpReaderWhoseEventsAreStillOnTheirWayIsNotQuiet() {
+        // the reader read everything, but the pipeline holds some events back (S3 was down, batches
+        // queue in front of this writer): writing now would split the minute into _0 and _1
+        caughtUp = true;
+        PantherWriter writer = writer();
+        now = Instant.parse("2019-04-22T19:41:30Z");
+        writer.add(batch(event("a", "2019-04-22T19:41:10Z"), event("b", "2019-04-22T19:41:11Z")));
+        unsettled = 3; // "c" of the same minute is still queued
+        now = Instant.parse("2019-04-22T19:45:00Z");
+        writer.flushDue();
+        assertThat(acknowledged).as("the minute's last event is on its way: not written").isEmpty();
+
+        writer.add(batch(event("c", "2019-04-22T19:41:50Z")));
+        now = Instant.parse("2019-04-22T19:45:06Z");
+        writer.flushDue();
+        assertThat(acknowledged).containsExactly("a", "b", "c");
+        assertThat(writer.objectsWritten()).isEqualTo(1);
     }
 
     @Test
