@@ -103,6 +103,11 @@ class ExporterMetricsTest {
         public Instant readPosition() {
             return NOW;
         }
+
+        @Override
+        public long unsettled() {
+            return 0;
+        }
     }
 
     private static final class NoOutput implements OutputCounters {
