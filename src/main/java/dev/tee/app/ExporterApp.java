@@ -117,6 +117,7 @@ public final class ExporterApp {
         // operating it: metrics, health checks, JMX, the progress line (dev.tee.observe)
         ExporterMetrics metrics = Observability.install(main, config, acknowledger, output.counters(), read.source(),
                 reachability);
+        sessionsAndLocks.reportTo(metrics);
         watcher.accept(new Running(metrics, main::completed));
 
         configureCamel(main, config, read.routeFile(), output.routeFile());

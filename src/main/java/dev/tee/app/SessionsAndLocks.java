@@ -13,6 +13,7 @@ import java.time.Clock;
 import dev.tee.config.ExporterConfig;
 import dev.tee.lock.FailedLoginLocks;
 import dev.tee.lock.FailedLoginState;
+import dev.tee.observe.ExporterMetrics;
 import dev.tee.session.SessionExporter;
 import dev.tee.session.SessionSettings;
 import dev.tee.session.SessionStore;
@@ -54,6 +55,11 @@ final class SessionsAndLocks {
                 new StateFile<>(state.file("failed-logins.json"), FailedLoginState.class), teleport::upsertLock,
                 Clock.systemUTC());
         return new SessionsAndLocks(sessions, locks);
+    }
+
+    /** Reports the session recording export in the metrics and the progress line. */
+    void reportTo(ExporterMetrics metrics) {
+        metrics.sessions(sessions::activeSessions, sessions::backlog, sessions::sessionsDone);
     }
 
     /** Binds the beans and ties their threads to Camel's: started now, stopped before the routes stop. */

@@ -84,7 +84,7 @@ public final class Demo {
                     "output", output,
                     "forward.s3.flush-delay", "500ms"));
             Path fileOutput = workingDir.resolve(FILE_OUTPUT_DIR).resolve(runId);
-            String s3Prefix = S3_PREFIX + runId + "/teleport/logs";
+            String s3Run = S3_PREFIX + runId + "/";
             switch (output) {
                 case "fluentd" -> out.printf("Output         : Fluentd stand-in at %s (mTLS)%n",
                         world.fluentd().url("/" + DemoEnvironment.AUDIT_TAG));
@@ -92,7 +92,10 @@ public final class Demo {
                     settings.put("forward.file.dir", fileOutput.toAbsolutePath().toString());
                     out.printf("Output         : Panther's S3 layout in %s%n", fileOutput);
                 }
-                default -> settings.put("forward.s3.prefix", s3Prefix);
+                default -> {
+                    settings.put("forward.s3.prefix", s3Run + "teleport/logs");
+                    settings.put("forward.s3.session-prefix", s3Run + "teleport/sessions/");
+                }
             }
             ExporterConfig config = new ConfigLoader(s3Environment).configFile(world.writeConfig(settings)).load();
             if (output.equals("s3")) {
@@ -134,7 +137,7 @@ public final class Demo {
         switch (output) {
             case "fluentd" -> {
                 List<ReceivedEvent> received = world.fluentd().events(DemoEnvironment.AUDIT_TAG);
-                out.printf("Fluentd        : %d events in %d requests%n", received.size(), world.fluentd().requestCount());
+                out.printf("Fluentd        : %d events in %d requests%n", received.size(), done.batches());
                 Map<String, Long> byType = received.stream().collect(Collectors.groupingBy(
                         event -> event.record().path("event").asText(), TreeMap::new, Collectors.counting()));
                 byType.forEach((type, count) -> out.printf("  %-24s %6d%n", type, count));
@@ -145,23 +148,31 @@ public final class Demo {
                         sessionTags.stream().mapToInt(tag -> world.fluentd().events(tag).size()).sum());
             }
             case "file" -> {
-                List<Path> objects = objects(fileOutput);
+                List<Path> objects = objects(fileOutput.resolve("teleport"), "logs");
                 out.printf("Objects        : %d written, e.g. %s%n", done.batches(),
                         objects.isEmpty() ? "none" : objects.get(0));
                 out.printf("                 zcat %s/teleport/logs*.gz | head%n", fileOutput);
+                out.printf("Sessions       : %d of %d recordings, in %s%n", done.sessionsDone(), recordings,
+                        fileOutput.resolve(config.string(ConfigKey.FORWARD_S3_SESSION_PREFIX)));
             }
-            default -> out.printf("Objects        : %d written to s3://%s/%s...%n", done.batches(),
-                    config.string(ConfigKey.FORWARD_S3_BUCKET), config.string(ConfigKey.FORWARD_S3_PREFIX));
+            default -> {
+                out.printf("Objects        : %d written to s3://%s/%s...%n", done.batches(),
+                        config.string(ConfigKey.FORWARD_S3_BUCKET), config.string(ConfigKey.FORWARD_S3_PREFIX));
+                out.printf("Sessions       : %d of %d recordings, under s3://%s/%s%n", done.sessionsDone(), recordings,
+                        config.string(ConfigKey.FORWARD_S3_BUCKET), config.string(ConfigKey.FORWARD_S3_SESSION_PREFIX));
+            }
         }
         out.printf("State          : %s (cursor, delivered ids)%n", world.dir().resolve("storage"));
     }
 
-    private static List<Path> objects(Path dir) {
+    /** The files in {@code dir} whose names start with {@code prefix}. */
+    private static List<Path> objects(Path dir, String prefix) {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
-        try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile).sorted().toList();
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(file -> Files.isRegularFile(file) && file.getFileName().toString().startsWith(prefix))
+                    .sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + dir, e);
         }

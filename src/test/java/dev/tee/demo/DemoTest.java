@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
@@ -43,7 +44,8 @@ class DemoTest {
                 .containsPattern("Read 600 events and delivered 600 in \\d+\\.\\d s with start-up and shutdown; "
                         + "delivering took \\d+\\.\\d s \\(\\d+ events/s\\)")
                 .containsPattern("Fluentd        : 600 events in 30 requests")
-                .contains("  user.login ");
+                .contains("  user.login ")
+                .containsPattern("Sessions       : (\\d+) of \\1 recordings \\(\\d+ events;");
     }
 
     @Test
@@ -51,16 +53,22 @@ class DemoTest {
         assertThat(demo("file", Map.of())).isZero();
 
         Path runs = workingDir.resolve(Demo.FILE_OUTPUT_DIR);
-        List<Path> objects;
-        try (Stream<Path> files = Files.walk(runs)) {
-            objects = files.filter(Files::isRegularFile).sorted().toList();
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(runs)) {
+            files = walk.filter(Files::isRegularFile).sorted().toList();
         }
-        assertThat(objects).isNotEmpty().allSatisfy(object -> assertThat(runs.relativize(object).toString())
-                .matches("\\d{8}-\\d{6}/teleport/logs\\d{12}00_0\\.gz"));
+        // audit objects and session recordings, both inside the run's own directory
+        Map<Boolean, List<Path>> byKind = files.stream().collect(Collectors.partitioningBy(file ->
+                runs.relativize(file).toString().matches("\\d{8}-\\d{6}/teleport/logs\\d{12}00_0\\.gz")));
+        List<Path> objects = byKind.get(true);
+        assertThat(objects).isNotEmpty();
+        assertThat(byKind.get(false)).isNotEmpty().allSatisfy(file -> assertThat(runs.relativize(file).toString())
+                .matches("\\d{8}-\\d{6}/teleport/sessions/[0-9a-f-]{36}/\\d{10}\\.gz"));
         assertThat(objects.stream().mapToLong(DemoTest::lines).sum()).isEqualTo(EVENTS);
         assertThat(output()).contains("Delivered [##############################] 600 / 600 events")
                 .contains("Read 600 events and delivered 600 in ")
-                .contains("Objects        : " + objects.size() + " written, e.g. " + objects.get(0));
+                .contains("Objects        : " + objects.size() + " written, e.g. " + objects.get(0))
+                .containsPattern("Sessions       : (\\d+) of \\1 recordings, in .*teleport/sessions");
     }
 
     @Test
@@ -76,9 +84,14 @@ class DemoTest {
                     "FDFWD_FORWARD_S3_SECRET_ACCESS_KEY", S3ProxyServer.SECRET_KEY,
                     "FDFWD_FLUENTD_URL", "https://fluentd.example.com:8888/must-not-matter"))).isZero();
 
-            List<S3Object> objects = s3.client().listObjectsV2(list -> list.bucket("demo-bucket")).contents();
-            assertThat(objects).isNotEmpty().allSatisfy(object ->
-                    assertThat(object.key()).matches("teleport-event-exporter-demo/\\d{8}-\\d{6}/teleport/logs\\d{12}00_0\\.gz"));
+            List<S3Object> all = s3.client().listObjectsV2Paginator(list -> list.bucket("demo-bucket")).contents()
+                    .stream().toList();
+            assertThat(all).allSatisfy(object -> assertThat(object.key()).as("in the run's own prefix")
+                    .matches("teleport-event-exporter-demo/\\d{8}-\\d{6}/teleport/"
+                            + "(logs\\d{12}00_0|sessions/[0-9a-f-]{36}/\\d{10})\\.gz"));
+            List<S3Object> objects = all.stream().filter(object -> object.key().contains("/teleport/logs")).toList();
+            assertThat(objects).isNotEmpty();
+            assertThat(all).hasSizeGreaterThan(objects.size()); // the recordings of the demo's sessions
             long events = objects.stream().mapToLong(object -> {
                 ResponseBytes<GetObjectResponse> body = s3.client().getObjectAsBytes(get -> get.bucket("demo-bucket")
                         .key(object.key()));

@@ -56,7 +56,7 @@ public final class FluentdSink implements Sink, OutputCounters {
     /** Delivers {@code batch} to the audit URL; see {@link #deliver(String, Batch)}. */
     @Override
     public void deliver(Batch batch) {
-        deliver(url, batch);
+        deliver(url, batch, true);
     }
 
     /**
@@ -67,6 +67,11 @@ public final class FluentdSink implements Sink, OutputCounters {
      *     stay settled, so calling again with the same batch resumes where this call stopped
      */
     public void deliver(String target, Batch batch) {
+        deliver(target, batch, false);
+    }
+
+    /** @param audit whether the events are the audit log's, which the counters below count */
+    private void deliver(String target, Batch batch, boolean audit) {
         List<Integer> pending = unsettled(batch);
         if (pending.isEmpty()) {
             return;
@@ -75,32 +80,40 @@ public final class FluentdSink implements Sink, OutputCounters {
             FluentdClient.Response response = post(target, array(batch, pending));
             if (response.status() == 200) {
                 pending.forEach(batch::settle);
-                eventsSent.addAndGet(pending.size());
+                if (audit) {
+                    eventsSent.addAndGet(pending.size());
+                }
             } else if (rejected(response.status())) {
                 // one bad event must not hold back the others: find it by sending them one by one
                 LOG.debug("Fluentd at {} rejected a batch of {} with {}; sending its events one by one",
                         FluentdClient.printable(target), pending.size(), response.status());
-                sendEach(target, batch, pending);
+                sendEach(target, batch, pending, audit);
             } else {
                 throw unavailable(target, response.status());
             }
         } else {
-            sendEach(target, batch, pending);
+            sendEach(target, batch, pending, audit);
         }
-        batchesSent.incrementAndGet();
+        if (audit) {
+            batchesSent.incrementAndGet();
+        }
     }
 
-    private void sendEach(String target, Batch batch, List<Integer> positions) {
+    private void sendEach(String target, Batch batch, List<Integer> positions, boolean audit) {
         for (int position : positions) {
             AuditEvent event = batch.events().get(position);
             FluentdClient.Response response = post(target, event.json());
             if (response.status() == 200) {
                 batch.settle(position);
-                eventsSent.incrementAndGet();
+                if (audit) {
+                    eventsSent.incrementAndGet();
+                }
             } else if (rejected(response.status())) {
                 deadLetters.append(event, response.status(), response.body(), FluentdClient.printable(target));
                 batch.settle(position);
-                deadLettered.incrementAndGet();
+                if (audit) {
+                    deadLettered.incrementAndGet();
+                }
                 LOG.warn("dead-lettered event {} ({}): Fluentd answered {}: {}", event.id(), event.type(),
                         response.status(), oneLine(response.body()));
             } else {
@@ -184,12 +197,14 @@ public final class FluentdSink implements Sink, OutputCounters {
         return url;
     }
 
-    /** Events Fluentd acknowledged with 200. */
+    // The counters below are the audit log's (session recordings have their own, in dev.tee.session)
+
+    /** Audit events Fluentd acknowledged with 200. */
     public long eventsSent() {
         return eventsSent.get();
     }
 
-    /** Batches whose every event is settled. */
+    /** Audit batches whose every event is settled. */
     public long batchesSent() {
         return batchesSent.get();
     }
@@ -199,7 +214,7 @@ public final class FluentdSink implements Sink, OutputCounters {
         return requestsFailed.get();
     }
 
-    /** Events written to the dead-letter file. */
+    /** Audit events written to the dead-letter file. */
     public long deadLettered() {
         return deadLettered.get();
     }
