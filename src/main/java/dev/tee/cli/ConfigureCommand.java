@@ -210,6 +210,9 @@ final class ConfigureCommand implements Callable<Integer> {
                 + " and " + Configure.CA_CERT + ", " + Configure.SERVER_CERT + " and " + Configure.SERVER_KEY
                 + " under /keys/:");
         out.println("      java -jar " + Main.jarPath() + " start --config " + dir.resolve(Configure.PROPERTIES));
+        out.println();
+        out.println("To try these files on this host first, with a fake Teleport and a Fluentd stand-in:");
+        out.println("      java -jar " + Main.jarPath() + " demo --serve " + dir);
     }
 
     private static boolean isLoopback(String address) {
