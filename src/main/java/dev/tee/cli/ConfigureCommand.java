@@ -3,10 +3,7 @@ package dev.tee.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
-import java.nio.file.FileSystemNotFoundException;
 import java.nio.file.Path;
-import java.security.CodeSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -212,26 +209,15 @@ final class ConfigureCommand implements Callable<Integer> {
         out.println("    or on this host, with Fluentd started on " + Configure.FLUENT_CONF
                 + " and " + Configure.CA_CERT + ", " + Configure.SERVER_CERT + " and " + Configure.SERVER_KEY
                 + " under /keys/:");
-        out.println("      java -jar " + jarPath() + " start --config " + dir.resolve(Configure.PROPERTIES));
+        out.println("      java -jar " + Main.jarPath() + " start --config " + dir.resolve(Configure.PROPERTIES));
+        out.println();
+        out.println("To try these files on this host first, with a fake Teleport and a Fluentd stand-in:");
+        out.println("      java -jar " + Main.jarPath() + " demo --serve " + dir);
     }
 
     private static boolean isLoopback(String address) {
         String host = address.startsWith("[") ? address.substring(1, Math.max(1, address.indexOf(']')))
                 : address.contains(":") ? address.substring(0, address.lastIndexOf(':')) : address;
         return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
-    }
-
-    /** The jar this command runs from, so that the printed command works as it is; a plain name otherwise. */
-    private static String jarPath() {
-        CodeSource source = ConfigureCommand.class.getProtectionDomain().getCodeSource();
-        try {
-            Path location = source == null ? null : Path.of(source.getLocation().toURI());
-            if (location != null && location.toString().endsWith(".jar")) {
-                return location.toString();
-            }
-        } catch (URISyntaxException | IllegalArgumentException | FileSystemNotFoundException e) {
-            // a location that is no local file: show the jar's name
-        }
-        return "teleport-event-exporter.jar";
     }
 }

@@ -1,6 +1,7 @@
 package dev.tee.cli;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -8,6 +9,7 @@ import java.util.function.Consumer;
 
 import dev.tee.config.ConfigKey;
 import dev.tee.demo.Demo;
+import dev.tee.demo.DemoServers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -16,7 +18,14 @@ import picocli.CommandLine.Spec;
 
 /** {@code demo}: the whole pipeline on this machine, against a fake Teleport, with no cluster. */
 @Command(name = "demo",
-        description = "Run a fake Teleport, export its events to the chosen output and report what arrived.",
+        description = {
+            "Run a fake Teleport, export its events to the chosen output and report what arrived.",
+            "",
+            "With --serve OUT_DIR, only serve: a fake Teleport, and a Fluentd stand-in with the certificates"
+                    + " configure wrote into OUT_DIR, on the port its application.properties names. The exporter's"
+                    + " identity file is written into OUT_DIR and the start command to run in another terminal is"
+                    + " printed; serves until Ctrl-C.",
+            ""},
         footerHeading = "%nOutputs:%n",
         footer = {
             "  fluentd  a Fluentd stand-in in this process, HTTPS with mutual TLS.",
@@ -30,12 +39,20 @@ import picocli.CommandLine.Spec;
             "           (default: the AWS default credentials chain)."})
 final class DemoCommand implements Callable<Integer> {
 
+    /** How often --serve looks whether the stand-in received more. */
+    private static final Duration REPORT_INTERVAL = Duration.ofSeconds(1);
+
     @Spec
     private CommandSpec spec;
 
     @Option(names = "--events", paramLabel = "N", defaultValue = "1000",
             description = "Events the fake Teleport serves (default: ${DEFAULT-VALUE}).")
     private int events;
+
+    @Option(names = "--serve", paramLabel = "OUT_DIR",
+            description = "Only serve, for the printed start command, with the files configure wrote into"
+                    + " OUT_DIR; see above.")
+    private Path serve;
 
     @Option(names = "--output", paramLabel = "fluentd|s3|file", defaultValue = "fluentd",
             description = "Where the events go (default: ${DEFAULT-VALUE}); see below.")
@@ -60,6 +77,10 @@ final class DemoCommand implements Callable<Integer> {
         if (events < 1) {
             throw new ParameterException(spec.commandLine(), "--events must be at least 1, not " + events);
         }
+        if (serve != null && spec.commandLine().getParseResult().hasMatchedOption("--output")) {
+            throw new ParameterException(spec.commandLine(),
+                    "--serve and --output do not go together: with --serve, the start command sends to the stand-in");
+        }
         List<String> outputs = ConfigKey.OUTPUT.type().allowed();
         if (!outputs.contains(output)) {
             throw new ParameterException(spec.commandLine(),
@@ -67,6 +88,13 @@ final class DemoCommand implements Callable<Integer> {
         }
         debugListener.accept(debug);
         Logging.configureDemo(debug);
+        if (serve != null) {
+            try (DemoServers servers = DemoServers.start(serve, events)) {
+                servers.printInstructions(System.out, Main.jarPath());
+                servers.reportUntilInterrupted(System.out, REPORT_INTERVAL);
+            }
+            return Main.OK;
+        }
         return Demo.run(events, output, environment, Path.of(""), System.out, System.console() != null);
     }
 }

@@ -1,6 +1,10 @@
 package dev.tee.cli;
 
 import java.io.PrintWriter;
+import java.net.URISyntaxException;
+import java.nio.file.FileSystemNotFoundException;
+import java.nio.file.Path;
+import java.security.CodeSource;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -109,5 +113,19 @@ public final class Main implements Callable<Integer> {
 
     private static String oneLine(String message) {
         return message == null ? "" : message.strip().replaceAll("\\s*\\R\\s*", " ");
+    }
+
+    /** The jar this program runs from, so that printed commands work as they are; a plain name otherwise. */
+    static String jarPath() {
+        CodeSource source = Main.class.getProtectionDomain().getCodeSource();
+        try {
+            Path location = source == null ? null : Path.of(source.getLocation().toURI());
+            if (location != null && location.toString().endsWith(".jar")) {
+                return location.toString();
+            }
+        } catch (URISyntaxException | IllegalArgumentException | FileSystemNotFoundException e) {
+            // a location that is no local file: show the jar's name
+        }
+        return "teleport-event-exporter.jar";
     }
 }

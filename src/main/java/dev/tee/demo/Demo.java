@@ -179,7 +179,7 @@ public final class Demo {
     }
 
     /** A short recording for each session.upload generated, as Teleport has one for each uploaded session. */
-    private static int uploadRecordings(FakeTeleport teleport, List<ObjectNode> generated) {
+    static int uploadRecordings(FakeTeleport teleport, List<ObjectNode> generated) {
         int count = 0;
         for (ObjectNode event : generated) {
             if (event.path("event").asText().equals("session.upload")) {

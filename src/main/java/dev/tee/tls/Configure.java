@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import org.bouncycastle.util.IPAddress;
@@ -140,6 +141,14 @@ public final class Configure {
         if (!passphrase.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
             throw new IllegalArgumentException("the passphrase may hold printable ASCII characters only");
         }
+    }
+
+    /**
+     * The passphrase of server.key, read back from the text of the fluent.conf {@link #write} made (the
+     * only place it is kept); empty when that text has no {@code private_key_passphrase} line.
+     */
+    public static Optional<String> serverKeyPassphrase(String fluentConf) {
+        return ConfigureTemplates.fluentConfPassphrase(fluentConf);
     }
 
     /**

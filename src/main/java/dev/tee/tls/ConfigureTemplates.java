@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -17,6 +18,9 @@ final class ConfigureTemplates {
 
     private static final String DIR = "/dev/tee/tls/configure/";
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([a-z_]+)}}");
+    private static final Pattern PASSPHRASE_LINE =
+            Pattern.compile("^\\s*private_key_passphrase\\s+'((?:[^'\\\\]|\\\\.)*)'\\s*$", Pattern.MULTILINE);
+    private static final Pattern SINGLE_QUOTED_ESCAPE = Pattern.compile("\\\\([\\\\'])");
 
     private ConfigureTemplates() {
     }
@@ -104,6 +108,18 @@ final class ConfigureTemplates {
      */
     static String fluentdSingleQuoted(String text) {
         return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
+    /**
+     * The passphrase {@link #fluentConf} wrote into {@code text}: the single-quoted value of the
+     * {@code private_key_passphrase} line, its \' and \\ escapes undone; empty when no such line is there.
+     */
+    static Optional<String> fluentConfPassphrase(String text) {
+        Matcher line = PASSPHRASE_LINE.matcher(text);
+        if (!line.find()) {
+            return Optional.empty();
+        }
+        return Optional.of(SINGLE_QUOTED_ESCAPE.matcher(line.group(1)).replaceAll("$1"));
     }
 
     /** A value as java.util.Properties reads it back unchanged. */

@@ -47,7 +47,8 @@ class ConfigureCommandTest {
                 " 3. In " + dir.resolve("fluent.conf") + ", replace REPLACE_BUCKET",
                 " 4. Start Fluentd and the exporter",
                 "docker compose --env-file " + dir.resolve("compose.env") + " up -d --build",
-                "java -jar ", " start --config " + dir.resolve("application.properties"));
+                "java -jar ", " start --config " + dir.resolve("application.properties"),
+                "To try these files on this host first", " demo --serve " + dir);
         // Names the compose file needs are there, so no advice about them.
         assertThat(out.toString()).doesNotContain("--dns-names", "TELEPORT_ADDR");
         assertThat(Files.readString(dir.resolve("application.properties")))

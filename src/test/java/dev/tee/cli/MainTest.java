@@ -133,12 +133,17 @@ class MainTest {
         assertThat(run("demo", "--output", "kafka")).isEqualTo(2);
         assertThat(err.toString()).startsWith(
                 "teleport-event-exporter: --output must be one of fluentd, s3, file, not \"kafka\"");
+
+        err.getBuffer().setLength(0);
+        assertThat(run("demo", "--serve", "deploy-out", "--output", "file")).isEqualTo(2);
+        assertThat(err.toString()).startsWith("teleport-event-exporter: --serve and --output do not go together");
     }
 
     @Test
     void demoHelpShowsItsOptions() {
         assertThat(run("demo", "--help")).isZero();
-        assertThat(out.toString()).contains("--events=N", "--output=fluentd|s3|file");
+        assertThat(out.toString()).contains("--events=N", "--output=fluentd|s3|file", "--serve=OUT_DIR",
+                "With --serve OUT_DIR, only serve: a fake Teleport, and a Fluentd stand-in");
     }
 
     @Test

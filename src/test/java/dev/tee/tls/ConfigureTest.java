@@ -159,6 +159,15 @@ class ConfigureTest {
     }
 
     @Test
+    void thePassphraseReadsBackFromFluentConfAsItWasGiven() throws IOException {
+        assertThat(Configure.serverKeyPassphrase(Files.readString(odd.resolve("fluent.conf"))))
+                .contains(ODD_PASSPHRASE);
+        assertThat(Configure.serverKeyPassphrase(Files.readString(plain.resolve("fluent.conf"))))
+                .contains(passphrase(plain));
+        assertThat(Configure.serverKeyPassphrase("<source>\n  @type http\n</source>\n")).isEmpty();
+    }
+
+    @Test
     void passphrasesAreHexOrPrintableAsciiAndNeverEchoed() {
         String random = Configure.randomPassphrase();
         assertThat(random).matches("[0-9a-f]{64}").isNotEqualTo(Configure.randomPassphrase());
