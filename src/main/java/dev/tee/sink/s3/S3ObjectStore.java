@@ -4,12 +4,17 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
 import dev.tee.config.ConfigException;
 import dev.tee.sink.OutputUnavailableException;
+import org.apache.camel.CamelContext;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.component.aws2.s3.AWS2S3Constants;
+import org.apache.camel.impl.DefaultCamelContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -19,7 +24,6 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -27,11 +31,14 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
-import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.model.StorageClass;
 
-/** The bucket our objects go to: conditional PUT, GET and LIST over the AWS SDK v2 {@link S3Client}. */
+/**
+ * The bucket our objects go to. PUTs go through Camel's aws2-s3 producer with its conditional writes
+ * ({@code If-None-Match: *}); the read-back after a 412, the listing and the start-up check use the
+ * same AWS SDK v2 {@link S3Client} directly, as that producer has no use for their answers.
+ */
 public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     /** fluent-plugin-s3's Content-Type for {@code store_as gzip}; no Content-Encoding is sent. */
@@ -94,12 +101,42 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         }
     }
 
+    private static final String CLIENT_BEAN = "s3Client";
+
     private final S3Client client;
     private final Settings settings;
+    /** A context of its own for the aws2-s3 producer, so the store works with or without the routes. */
+    private final CamelContext camel;
+    private final ProducerTemplate puts;
+    private final String putUri;
 
     private S3ObjectStore(S3Client client, Settings settings) {
         this.client = client;
         this.settings = settings;
+        this.camel = new DefaultCamelContext(false);
+        camel.getCamelContextExtension().setName("s3-output");
+        camel.disableJMX(); // the exporter's own context is the one to watch
+        camel.getRegistry().bind(CLIENT_BEAN, client);
+        camel.start();
+        this.puts = camel.createProducerTemplate();
+        this.putUri = putUri(settings);
+    }
+
+    /** Conditional writes on, no bucket created, our client, STANDARD class, and the configured encryption. */
+    static String putUri(Settings settings) {
+        StringBuilder uri = new StringBuilder("aws2-s3://").append(settings.bucket())
+                .append("?amazonS3Client=#").append(CLIENT_BEAN)
+                .append("&autoCreateBucket=false&conditionalWritesEnabled=true&storageClass=")
+                .append(StorageClass.STANDARD);
+        if ("AES256".equals(settings.sse())) {
+            uri.append("&useSSES3=true");
+        } else if ("aws:kms".equals(settings.sse())) {
+            uri.append("&useAwsKMS=true");
+            if (settings.sseKmsKeyId() != null) {
+                uri.append("&awsKMSKeyId=RAW(").append(settings.sseKmsKeyId()).append(')');
+            }
+        }
+        return uri.toString();
     }
 
     /** A store over a new client for {@code settings}. Nothing is sent to S3 until the first request. */
@@ -142,31 +179,36 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     }
 
     public PutOutcome putIfAbsent(String key, byte[] body, String contentType) {
-        PutObjectRequest.Builder request = PutObjectRequest.builder()
-                .bucket(settings.bucket())
-                .key(key)
-                .ifNoneMatch("*")
-                .contentType(contentType)
-                .storageClass(StorageClass.STANDARD);
-        if (settings.sse() != null) {
-            request.serverSideEncryption(settings.sse());
-            if (settings.sseKmsKeyId() != null) {
-                request.ssekmsKeyId(settings.sseKmsKeyId());
-            }
-        }
         try {
-            client.putObject(request.build(), RequestBody.fromBytes(body));
+            puts.sendBodyAndHeaders(putUri, body, Map.of(
+                    AWS2S3Constants.KEY, key,
+                    AWS2S3Constants.CONTENT_TYPE, contentType,
+                    AWS2S3Constants.CONTENT_LENGTH, (long) body.length));
             LOG.debug("put {} ({} bytes): created", key, body.length);
             return PutOutcome.CREATED;
-        } catch (AwsServiceException e) {
-            if (e.statusCode() == 412) {
+        } catch (RuntimeException e) {
+            // the producer's failure (CamelExecutionException), or its endpoint's, which checks the
+            // bucket when first used (ResolveEndpointFailedException): S3's answer is in the causes
+            SdkException cause = sdkCause(e);
+            if (cause instanceof AwsServiceException service && service.statusCode() == 412) {
                 LOG.debug("put {}: key already taken", key);
                 return PutOutcome.ALREADY_EXISTS;
             }
-            throw translate(e, "write", key);
-        } catch (SdkException e) {
-            throw translate(e, "write", key);
+            if (cause != null) {
+                throw translate(cause, "write", key);
+            }
+            throw new OutputUnavailableException("S3 (" + where() + ") failed to write \"" + key + "\" in bucket \""
+                    + settings.bucket() + "\": " + firstLine(e.getMessage()) + "; will retry", e);
         }
+    }
+
+    private static SdkException sdkCause(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SdkException sdk) {
+                return sdk;
+            }
+        }
+        return null;
     }
 
     @Override
@@ -212,6 +254,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     @Override
     public void close() {
+        camel.stop();
         client.close();
     }
 
