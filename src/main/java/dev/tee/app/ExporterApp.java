@@ -30,7 +30,6 @@ import dev.tee.teleport.TeleportClient;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
-import org.apache.camel.util.concurrent.SynchronousExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -108,7 +107,6 @@ public final class ExporterApp {
         main.bind("deliveredEvents", delivered);
         main.bind("ledger", acknowledger);
         main.bind("batches", new BatchAggregation());
-        main.bind("inCallerThread", new SynchronousExecutorService());
         main.bind(output.beanName(), output.bean());
         main.bind("cursor", read.cursor());
         main.bind("progress", new ExportProgress(config.bool(EXIT_ON_LAST_EVENT), read.source(), read.saveState(),

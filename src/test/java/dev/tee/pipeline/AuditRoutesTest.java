@@ -136,7 +136,6 @@ class AuditRoutesTest {
         main.bind("deliveredEvents", delivered);
         main.bind("eventFilter", new EventTypeFilter(List.of(), List.of("print")));
         main.bind("batches", new BatchAggregation());
-        main.bind("inCallerThread", new org.apache.camel.util.concurrent.SynchronousExecutorService());
         main.bind("cursor", new StateFile<>(storage.resolve("cursor.json"), String.class));
         main.bind("progress", new ExportProgress(false, reader, () -> { }, () -> { }));
         main.bind("readFailures", new ReadFailures(Duration.ofMillis(50)));
@@ -177,4 +176,64 @@ class AuditRoutesTest {
         assertThat(delivered.contains("g")).isTrue();
         assertThat(commits).last().isEqualTo("after-g");
     }
+
+    @Test
+    void eventsDeliveredEarlyInALongBackfillAreFreedWhileReadingGoesOn() throws Exception {
+        // The read route loops over pages for the whole backfill. A setting that made each page's
+        // batches leave from inside the loop's own work (the aggregator's caller-thread executor)
+        // kept every page read so far reachable: the 1,000,000-event benchmark ran out of heap.
+        int pagesBeforePause = 200;
+        java.util.concurrent.CountDownLatch paused = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch resume = new java.util.concurrent.CountDownLatch(1);
+        List<java.lang.ref.WeakReference<AuditEvent>> firstPage = new CopyOnWriteArrayList<>();
+        AtomicInteger pagesRead = new AtomicInteger();
+        ScriptedReader reader = new ScriptedReader(List.of()) {
+            @Override
+            public synchronized boolean caughtUp() {
+                return pagesRead.get() > pagesBeforePause;
+            }
+
+            @Override
+            public synchronized Page nextPage() {
+                int page = pagesRead.incrementAndGet();
+                if (page == pagesBeforePause + 1) {
+                    paused.countDown();
+                    try {
+                        resume.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return new Page(List.of(), true);
+                }
+                List<AuditEvent> events = new ArrayList<>();
+                for (int n = 0; n < 3; n++) {
+                    String id = "p" + page + "-" + n;
+                    AuditEvent event = new AuditEvent(id, "user.login", Instant.EPOCH, 0, Struct.newBuilder()
+                            .putFields("payload", com.google.protobuf.Value.newBuilder().setStringValue(id).build())
+                            .build(), ledger.track("after-" + id));
+                    if (page == 1) {
+                        firstPage.add(new java.lang.ref.WeakReference<>(event));
+                    }
+                    events.add(event);
+                }
+                return new Page(events, false);
+            }
+        };
+        DeliveredEvents delivered = new DeliveredEvents(storage.resolve("delivered-ids"), 1000);
+        delivered.start();
+        start(reader, new ScriptedSink(), delivered);
+        try {
+            assertThat(paused.await(60, java.util.concurrent.TimeUnit.SECONDS)).as("read up to the pause").isTrue();
+            await().atMost(Duration.ofSeconds(30)).until(ledger::idle);
+            assertThat(firstPage).hasSize(3);
+            await().atMost(Duration.ofSeconds(20)).until(() -> {
+                System.gc();
+                return firstPage.stream().allMatch(reference -> reference.get() == null);
+            });
+        } finally {
+            resume.countDown();
+        }
+        assertThat(sent.stream().mapToLong(List::size).sum()).isEqualTo(3L * pagesBeforePause);
+    }
+
 }
