@@ -22,10 +22,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * What a PUT looks like on the wire, seen by a plain HTTP server that accepts everything: one
- * request with the whole body and its length, If-None-Match, and no aws-chunked encoding with a
- * trailing checksum (the SDK's default for streamed bodies, which ran the 1,000,000-event benchmark
- * out of its heap).
+ * What a PUT through camel-aws2-s3 looks like on the wire, seen by a plain HTTP server that accepts
+ * everything: If-None-Match, fluent-plugin-s3's Content-Type, and exactly our bytes (the SDK may send
+ * them in aws-chunked encoding, with chunk signatures and a trailing checksum).
  */
 class S3PutRequestTest {
 
@@ -71,11 +70,41 @@ class S3PutRequestTest {
 
         Map<String, List<String>> headers = puts.get("/b-1/teleport/logs20261123172200_0.gz");
         assertThat(headers).as("the PUT reached the server").isNotNull();
-        assertThat(bodies.get("/b-1/teleport/logs20261123172200_0.gz")).isEqualTo(gzip);
         assertThat(headers.get("If-none-match")).containsExactly("*");
         assertThat(headers.get("Content-type")).containsExactly(GZIP_CONTENT_TYPE);
-        assertThat(headers.get("Content-length")).containsExactly(Integer.toString(gzip.length));
-        assertThat(headers).doesNotContainKeys("X-amz-trailer", "X-amz-decoded-content-length");
-        assertThat(headers.getOrDefault("Content-encoding", List.of())).noneMatch(value -> value.contains("aws-chunked"));
+        byte[] received = bodies.get("/b-1/teleport/logs20261123172200_0.gz");
+        boolean chunked = headers.getOrDefault("Content-encoding", List.of()).stream()
+                .anyMatch(value -> value.contains("aws-chunked"));
+        if (chunked) {
+            assertThat(headers.get("X-amz-decoded-content-length")).containsExactly(Integer.toString(gzip.length));
+            received = decodeAwsChunked(received);
+        }
+        assertThat(received).isEqualTo(gzip);
     }
+
+    /** The data of an aws-chunked body: "<hex length>[;extensions]\r\n<data>\r\n" until a zero length. */
+    private static byte[] decodeAwsChunked(byte[] body) {
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        int at = 0;
+        while (true) {
+            int lineEnd = indexOfCrLf(body, at);
+            String header = new String(body, at, lineEnd - at, StandardCharsets.US_ASCII);
+            int length = Integer.parseInt(header.split(";", 2)[0].strip(), 16);
+            if (length == 0) {
+                return data.toByteArray();
+            }
+            data.write(body, lineEnd + 2, length);
+            at = lineEnd + 2 + length + 2;
+        }
+    }
+
+    private static int indexOfCrLf(byte[] bytes, int from) {
+        for (int i = from; i + 1 < bytes.length; i++) {
+            if (bytes[i] == '\r' && bytes[i + 1] == '\n') {
+                return i;
+            }
+        }
+        throw new AssertionError("no chunk header line at " + from);
+    }
+
 }
