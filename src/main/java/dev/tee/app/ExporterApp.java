@@ -15,6 +15,7 @@ import java.util.function.Consumer;
 import dev.tee.config.ConfigKey;
 import dev.tee.config.ExporterConfig;
 import dev.tee.pipeline.BatchAggregation;
+import dev.tee.pipeline.BatchHandOff;
 import dev.tee.pipeline.EventTypeFilter;
 import dev.tee.pipeline.EventInlet;
 import dev.tee.pipeline.ExportProgress;
@@ -107,6 +108,8 @@ public final class ExporterApp {
         main.bind("deliveredEvents", delivered);
         main.bind("ledger", acknowledger);
         main.bind("batches", new BatchAggregation());
+        BatchHandOff handOff = new BatchHandOff();
+        main.bind("batchHandOff", handOff);
         main.bind(output.beanName(), output.bean());
         main.bind("cursor", read.cursor());
         main.bind("progress", new ExportProgress(config.bool(EXIT_ON_LAST_EVENT), read.source(), read.saveState(),
@@ -146,6 +149,7 @@ public final class ExporterApp {
             throw new IllegalStateException("the pipeline failed: " + e.getMessage(), e);
         } finally {
             close(read.resource());
+            handOff.shutdownNow();
             sessionsAndLocks.stop();
             delivered.stop();
         }

@@ -253,7 +253,8 @@ class FakeTeleportExportTest {
         try (ServerStream<ExportEventUnstructured> stream = client.exportUnstructuredEvents(start(date),
                 list(client, date).get(0), "")) {
             stream.next();
-            assertThat(fake.openStreams()).isEqualTo(1);
+            // at most this one (the server may already have written its last event into the buffers)
+            assertThat(fake.openStreams()).isLessThanOrEqualTo(1);
         }
 
         await().atMost(Duration.ofSeconds(10)).until(() -> fake.openStreams() == 0);

@@ -136,6 +136,7 @@ class AuditRoutesTest {
         main.bind("deliveredEvents", delivered);
         main.bind("eventFilter", new EventTypeFilter(List.of(), List.of("print")));
         main.bind("batches", new BatchAggregation());
+        main.bind("batchHandOff", new BatchHandOff());
         main.bind("cursor", new StateFile<>(storage.resolve("cursor.json"), String.class));
         main.bind("progress", new ExportProgress(false, reader, () -> { }, () -> { }));
         main.bind("readFailures", new ReadFailures(Duration.ofMillis(50)));

@@ -60,7 +60,6 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     private static final Set<String> REGION_CODES = Set.of("PermanentRedirect", "AuthorizationHeaderMalformed",
             "IllegalLocationConstraintException");
 
-    /** What {@link #putIfAbsent} found. */
     /** Static access keys; {@code toString} never shows the secret. */
     public record StaticKeys(String accessKeyId, String secretAccessKey) {
         public StaticKeys {
