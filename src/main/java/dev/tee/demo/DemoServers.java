@@ -314,6 +314,7 @@ public final class DemoServers implements AutoCloseable {
                 + Configure.AUDIT_URL + ", not \"" + value + "\"");
     }
 
+    /** As plain properties: ConfigLoader would refuse the file until the identity it names exists. */
     private static Properties properties(Path file) {
         Properties properties = new Properties();
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {

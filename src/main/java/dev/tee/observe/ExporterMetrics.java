@@ -99,17 +99,20 @@ public final class ExporterMetrics extends ServiceSupport implements StaticServi
     /** Everything at once, as of now. */
     public Snapshot snapshot() {
         Instant now = clock.instant();
-        long readCount = read.sum();
-        long filtered = acknowledger.filteredCount();
-        long duplicates = acknowledger.duplicateCount();
-        long acknowledged = acknowledger.acknowledgedCount();
-        long pending = Math.max(0, readCount - filtered - duplicates - acknowledged);
+        long pending = pending();
         long newestRead = newestReadMillis.get();
-        return new Snapshot(now, readCount, filtered, duplicates, output.eventsDelivered(), output.eventsDeadLettered(),
+        return new Snapshot(now, read.sum(), acknowledger.filteredCount(), acknowledger.duplicateCount(),
+                output.eventsDelivered(), output.eventsDeadLettered(),
                 output.requestsCompleted(), retries.sum(), pending,
                 newestRead == Long.MIN_VALUE ? null : Instant.ofEpochMilli(newestRead), lag(now, pending),
                 acknowledger.lastAcknowledgedAt(), caughtUp, teleport.failing(), outputFailing(now),
                 sessionsActive.getAsInt(), sessionsBacklog.getAsInt(), sessionsDone.getAsLong());
+    }
+
+    /** Events read and not yet delivered, skipped or dead-lettered. */
+    private long pending() {
+        return Math.max(0, read.sum() - acknowledger.filteredCount() - acknowledger.duplicateCount()
+                - acknowledger.acknowledgedCount());
     }
 
     /**
@@ -152,9 +155,9 @@ public final class ExporterMetrics extends ServiceSupport implements StaticServi
                 m -> m.retries.sum());
         counter(registry, "sessions.done", "Session recordings exported", m -> m.sessionsDone.getAsLong());
         gauge(registry, "events.pending", null, "Events read and not yet delivered, skipped or dead-lettered",
-                m -> m.snapshot().pending());
+                ExporterMetrics::pending);
         gauge(registry, "lag", "seconds", "Now minus the time of the newest exported event; 0 when caught up",
-                m -> seconds(m.snapshot().lag()));
+                m -> seconds(m.lag(m.clock.instant(), m.pending())));
         gauge(registry, "last.send.timestamp", "seconds", "Unix time of the last batch the output acknowledged",
                 m -> m.acknowledger.lastAcknowledgedAt() == null ? Double.NaN
                         : m.acknowledger.lastAcknowledgedAt().toEpochMilli() / 1000.0);
@@ -221,12 +224,12 @@ public final class ExporterMetrics extends ServiceSupport implements StaticServi
 
     @ManagedAttribute(description = "Events read and not yet delivered, skipped or dead-lettered")
     public long getEventsPending() {
-        return snapshot().pending();
+        return pending();
     }
 
     @ManagedAttribute(description = "Seconds between now and the newest exported event (-1: none yet)")
     public long getLagSeconds() {
-        Duration lag = snapshot().lag();
+        Duration lag = lag(clock.instant(), pending());
         return lag == null ? -1 : lag.toSeconds();
     }
 

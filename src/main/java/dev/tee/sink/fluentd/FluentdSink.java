@@ -35,10 +35,10 @@ public final class FluentdSink implements Sink, OutputCounters {
     private final BatchMode mode;
     private final DeadLetters deadLetters;
 
-    private final AtomicLong eventsSent = new AtomicLong();
-    private final AtomicLong batchesSent = new AtomicLong();
+    /** The audit log's counts, which the metrics report; session recordings count apart. */
+    private final Tally audit = new Tally();
+    private final Tally sessions = new Tally();
     private final AtomicLong requestsFailed = new AtomicLong();
-    private final AtomicLong deadLettered = new AtomicLong();
 
     /**
      * @param client the connection pool to Fluentd (closed with this sink)
@@ -56,7 +56,7 @@ public final class FluentdSink implements Sink, OutputCounters {
     /** Delivers {@code batch} to the audit URL; see {@link #deliver(String, Batch)}. */
     @Override
     public void deliver(Batch batch) {
-        deliver(url, batch, true);
+        deliver(url, batch, audit);
     }
 
     /**
@@ -67,11 +67,10 @@ public final class FluentdSink implements Sink, OutputCounters {
      *     stay settled, so calling again with the same batch resumes where this call stopped
      */
     public void deliver(String target, Batch batch) {
-        deliver(target, batch, false);
+        deliver(target, batch, sessions);
     }
 
-    /** @param audit whether the events are the audit log's, which the counters below count */
-    private void deliver(String target, Batch batch, boolean audit) {
+    private void deliver(String target, Batch batch, Tally tally) {
         List<Integer> pending = unsettled(batch);
         if (pending.isEmpty()) {
             return;
@@ -80,40 +79,32 @@ public final class FluentdSink implements Sink, OutputCounters {
             FluentdClient.Response response = post(target, array(batch, pending));
             if (response.status() == 200) {
                 pending.forEach(batch::settle);
-                if (audit) {
-                    eventsSent.addAndGet(pending.size());
-                }
+                tally.sent.addAndGet(pending.size());
             } else if (rejected(response.status())) {
                 // one bad event must not hold back the others: find it by sending them one by one
                 LOG.debug("Fluentd at {} rejected a batch of {} with {}; sending its events one by one",
                         FluentdClient.printable(target), pending.size(), response.status());
-                sendEach(target, batch, pending, audit);
+                sendEach(target, batch, pending, tally);
             } else {
                 throw unavailable(target, response.status());
             }
         } else {
-            sendEach(target, batch, pending, audit);
+            sendEach(target, batch, pending, tally);
         }
-        if (audit) {
-            batchesSent.incrementAndGet();
-        }
+        tally.batches.incrementAndGet();
     }
 
-    private void sendEach(String target, Batch batch, List<Integer> positions, boolean audit) {
+    private void sendEach(String target, Batch batch, List<Integer> positions, Tally tally) {
         for (int position : positions) {
             AuditEvent event = batch.events().get(position);
             FluentdClient.Response response = post(target, event.json());
             if (response.status() == 200) {
                 batch.settle(position);
-                if (audit) {
-                    eventsSent.incrementAndGet();
-                }
+                tally.sent.incrementAndGet();
             } else if (rejected(response.status())) {
                 deadLetters.append(event, response.status(), response.body(), FluentdClient.printable(target));
                 batch.settle(position);
-                if (audit) {
-                    deadLettered.incrementAndGet();
-                }
+                tally.deadLettered.incrementAndGet();
                 LOG.warn("dead-lettered event {} ({}): Fluentd answered {}: {}", event.id(), event.type(),
                         response.status(), oneLine(response.body()));
             } else {
@@ -201,12 +192,12 @@ public final class FluentdSink implements Sink, OutputCounters {
 
     /** Audit events Fluentd acknowledged with 200. */
     public long eventsSent() {
-        return eventsSent.get();
+        return audit.sent.get();
     }
 
     /** Audit batches whose every event is settled. */
     public long batchesSent() {
-        return batchesSent.get();
+        return audit.batches.get();
     }
 
     /** POSTs that did not end in 200 (no answer, or another status). */
@@ -216,7 +207,7 @@ public final class FluentdSink implements Sink, OutputCounters {
 
     /** Audit events written to the dead-letter file. */
     public long deadLettered() {
-        return deadLettered.get();
+        return audit.deadLettered.get();
     }
 
     @Override
@@ -244,4 +235,12 @@ public final class FluentdSink implements Sink, OutputCounters {
     public void close() {
         client.close();
     }
+
+    /** Events acknowledged, events dead-lettered and batches completed, for one kind of events. */
+    private static final class Tally {
+        final AtomicLong sent = new AtomicLong();
+        final AtomicLong deadLettered = new AtomicLong();
+        final AtomicLong batches = new AtomicLong();
+    }
+
 }
