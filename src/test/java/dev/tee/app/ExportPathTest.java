@@ -139,8 +139,12 @@ class ExportPathTest {
         world.close();
 
         // the same cluster after an upgrade: the export API appears, with 50 more events
-        List<ObjectNode> later = new EventGenerator(24, Instant.now().minus(Duration.ofMinutes(30)),
-                Duration.ofSeconds(30)).generate(50);
+        // all of today (UTC), where the moved export starts: shortly after midnight, less than 30 minutes
+        Instant now = Instant.now();
+        Instant today = now.truncatedTo(ChronoUnit.DAYS).plusSeconds(1);
+        Instant laterStart = now.minus(Duration.ofMinutes(30)).isAfter(today) ? now.minus(Duration.ofMinutes(30)) : today;
+        List<ObjectNode> later = new EventGenerator(24, laterStart,
+                Duration.between(laterStart, now).dividedBy(51)).generate(50);
         List<ObjectNode> all = new java.util.ArrayList<>(events);
         all.addAll(later);
         Path second = dir.resolve("after-upgrade");

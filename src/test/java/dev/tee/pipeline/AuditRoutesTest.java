@@ -197,12 +197,14 @@ class AuditRoutesTest {
             @Override
             public synchronized Page nextPage() {
                 int page = pagesRead.incrementAndGet();
-                if (page == pagesBeforePause + 1) {
-                    paused.countDown();
-                    try {
-                        resume.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
+                if (page > pagesBeforePause) { // the pause, then caught up for good
+                    if (page == pagesBeforePause + 1) {
+                        paused.countDown();
+                        try {
+                            resume.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
                     }
                     return new Page(List.of(), true);
                 }
