@@ -2,7 +2,11 @@ package dev.tee.testing;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
+import dev.tee.sink.s3.MinuteObject;
 import dev.tee.sink.s3.S3ObjectStore;
 import org.awaitility.Awaitility;
 import org.gaul.s3proxy.S3Proxy;
@@ -13,6 +17,7 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /** An S3 server for tests (S3Proxy in this JVM on 127.0.0.1), restartable on its port to play an outage. */
 public final class S3ProxyServer implements AutoCloseable {
@@ -87,6 +92,22 @@ public final class S3ProxyServer implements AutoCloseable {
 
     public void createBucket(String bucket) {
         client().createBucket(b -> b.bucket(bucket));
+    }
+
+    /** Every object of {@code bucket} whose key starts with {@code prefix}: key → its gunzipped lines, by key. */
+    public Map<String, List<String>> gzipLines(String bucket, String prefix) {
+        Map<String, List<String>> objects = new TreeMap<>();
+        for (S3Object object : client().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents()) {
+            byte[] body = client().getObjectAsBytes(b -> b.bucket(bucket).key(object.key())).asByteArray();
+            objects.put(object.key(), MinuteObject.lines(body));
+        }
+        return objects;
+    }
+
+    /** The keys of {@code bucket} that start with {@code prefix}, in S3's order (by key). */
+    public List<String> keys(String bucket, String prefix) {
+        return client().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
+                .map(S3Object::key).toList();
     }
 
     @Override

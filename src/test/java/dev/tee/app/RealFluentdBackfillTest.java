@@ -1,0 +1,91 @@
+package dev.tee.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tee.config.ConfigKey;
+import dev.tee.demo.FakeTeleport;
+import dev.tee.testing.ConfiguredFluentd;
+import dev.tee.testing.GeneratedEvents;
+import dev.tee.testing.InProcessExporter;
+import dev.tee.testing.PantherObjects;
+import dev.tee.testing.S3ProxyServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A backfill of two days, one event a minute: thousands of minute chunks in Fluentd's buffer at
+ * once. configure's buffer settings must put them all into S3 soon after Fluentd acknowledged them
+ * (with one flush thread that pauses a second between chunks, it took about one second per minute).
+ */
+class RealFluentdBackfillTest {
+
+    private static final String BUCKET = "backfill";
+    private static final int MINUTES = 2 * 24 * 60;
+    private static final Duration PATIENCE = Duration.ofMinutes(3);
+    /** From the exporter's last acknowledged event to the last object: a second a chunk would take 48 minutes. */
+    private static final Duration DRAIN = Duration.ofSeconds(90);
+
+    @TempDir
+    static Path dir;
+
+    private static S3ProxyServer s3;
+    private static ConfiguredFluentd fluentd;
+
+    @BeforeAll
+    static void startFluentd() {
+        s3 = S3ProxyServer.start();
+        s3.createBucket(BUCKET);
+        fluentd = ConfiguredFluentd.start(dir.resolve("configure"), s3, BUCKET);
+    }
+
+    @AfterAll
+    static void stopFluentd() {
+        if (fluentd != null) {
+            fluentd.close();
+        }
+        if (s3 != null) {
+            s3.close();
+        }
+    }
+
+    @Test
+    void aMultiDayBackfillIsInS3SoonAfterFluentdAcknowledgedIt() {
+        Instant from = Instant.now().truncatedTo(ChronoUnit.MINUTES).minus(Duration.ofMinutes(MINUTES + 1));
+        List<ObjectNode> events = GeneratedEvents.withoutUploads(4, from, Duration.ofMinutes(1), MINUTES);
+        try (FakeTeleport teleport = FakeTeleport.builder().events(events).start()) {
+            Map<String, List<String>> expected = PantherObjects.oneObjectPerMinute(teleport.events());
+            int minutes = expected.size(); // one event a minute, less the generator's session.upload events
+            long began = System.nanoTime();
+            int status = InProcessExporter.start(fluentd.exporter(teleport)
+                    .set(ConfigKey.START_TIME, from.toString())
+                    .set(ConfigKey.TIMEOUT, "100ms")
+                    .set(ConfigKey.EXIT_ON_LAST_EVENT, "true")
+                    .load()).awaitExit(PATIENCE);
+            assertThat(status).isZero();
+            long acknowledged = System.nanoTime();
+            int inS3AtAcknowledgement = s3.keys(BUCKET, "").size();
+
+            await("every minute's object").atMost(DRAIN).pollInterval(Duration.ofMillis(250))
+                    .untilAsserted(() -> assertThat(s3.keys(BUCKET, "").size()).as("objects in S3").isEqualTo(minutes));
+            long drained = System.nanoTime();
+            System.out.printf("Backfill of %d minute chunks: exported and acknowledged in %.1f s (%d objects in S3 "
+                    + "by then), all in S3 %.1f s later%n", minutes, (acknowledged - began) / 1e9,
+                    inS3AtAcknowledgement, (drained - acknowledged) / 1e9);
+
+            Map<String, List<String>> objects = s3.gzipLines(BUCKET, "");
+            assertThat(objects.keySet()).containsExactlyElementsOf(expected.keySet());
+            assertThat(objects).isEqualTo(expected);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.tee.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import dev.tee.config.ConfigKey;
+import dev.tee.demo.FakeTeleport;
+import dev.tee.sink.s3.PantherObjectKey;
+import dev.tee.teleport.proto.auditlog.EventUnstructured;
+import dev.tee.testing.ConfiguredFluentd;
+import dev.tee.testing.GeneratedEvents;
+import dev.tee.testing.InProcessExporter;
+import dev.tee.testing.PantherObjects;
+import dev.tee.testing.S3ProxyServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A live export with quiet spells: after each pause the exporter's pooled connection is gone (we
+ * evict it after 5 s idle, in_http closes it after 10 s), so the next batch opens a new TLS
+ * connection to real Fluentd. Every event must arrive on the first try. Fluentd refuses a client that
+ * offers to resume a TLS session (fluent/fluentd#3632), which stalled the export in production.
+ */
+class RealFluentdLiveTest {
+
+    private static final String BUCKET = "live";
+    private static final int ROUNDS = 3;
+    private static final int EVENTS_PER_ROUND = 25;
+    /** Longer than in_http's keepalive_timeout (10 s) and the exporter's idle eviction (5 s). */
+    private static final Duration PAUSE = Duration.ofSeconds(12);
+    private static final Duration DELIVERY = Duration.ofSeconds(20);
+    /** A minute's object is written once the minute is over: up to a minute, plus Fluentd's flush. */
+    private static final Duration OBJECTS = Duration.ofSeconds(90);
+
+    @TempDir
+    static Path dir;
+
+    private static S3ProxyServer s3;
+    private static ConfiguredFluentd fluentd;
+
+    @BeforeAll
+    static void startFluentd() {
+        s3 = S3ProxyServer.start();
+        s3.createBucket(BUCKET);
+        fluentd = ConfiguredFluentd.start(dir.resolve("configure"), s3, BUCKET);
+    }
+
+    @AfterAll
+    static void stopFluentd() {
+        if (fluentd != null) {
+            fluentd.close();
+        }
+        if (s3 != null) {
+            s3.close();
+        }
+    }
+
+    @Test
+    void liveEventsAfterPausesLongerThanFluentdsKeepAliveArriveWithoutARetry() throws Exception {
+        List<EventUnstructured> served = new ArrayList<>();
+        try (FakeTeleport teleport = FakeTeleport.start();
+             InProcessExporter exporter = InProcessExporter.start(fluentd.exporter(teleport)
+                     .set(ConfigKey.START_TIME, Instant.now().minusSeconds(1).toString())
+                     .set(ConfigKey.TIMEOUT, "200ms")
+                     .load())) {
+            for (int round = 0; round < ROUNDS; round++) {
+                if (round > 0) {
+                    Thread.sleep(PAUSE.toMillis()); // deliberate: the quiet spell this test is about
+                }
+                // events of the last second
+                served.addAll(teleport.append(GeneratedEvents.withoutUploads(round, Instant.now().minusSeconds(1),
+                        Duration.ofMillis(10), EVENTS_PER_ROUND)));
+                int expected = served.size();
+                await("round " + round + " acknowledged").atMost(DELIVERY).pollInterval(Duration.ofMillis(50))
+                        .failFast(() -> assertThat(exporter.metrics().getRetries())
+                                .as(() -> "sends to Fluentd tried again; the end of Fluentd's log:\n"
+                                        + fluentd.fluentd().logTail())
+                                .isZero())
+                        .until(() -> exporter.metrics().getEventsDelivered() == expected);
+            }
+            assertThat(exporter.metrics().getRetries()).isZero();
+            assertThat(exporter.metrics().getEventsDelivered()).isEqualTo(served.size());
+        }
+        assertThat(fluentd.fluentd().log()).doesNotContain("session id context uninitialized");
+
+        List<String> expected = served.stream().map(PantherObjects::line).sorted().toList();
+        await("every minute's object").atMost(OBJECTS).pollInterval(Duration.ofMillis(500))
+                .until(() -> s3.keys(BUCKET, "").size() >= minutes(served));
+        Map<String, List<String>> objects = s3.gzipLines(BUCKET, "");
+        assertThat(objects.values().stream().flatMap(List::stream).sorted().toList()).isEqualTo(expected);
+        // lines of one minute may come in two objects (_0, _1) when some reach Fluentd as the minute ends
+        objects.forEach((key, lines) -> assertThat(lines).as(key).allSatisfy(line -> assertThat(key)
+                .startsWith(PantherObjectKey.minutePrefix(PantherObjectKey.DEFAULT_PREFIX, timeOf(line)))));
+    }
+
+    private static long minutes(List<EventUnstructured> served) {
+        return served.stream().map(event -> event.getTime().getSeconds() / 60).distinct().count();
+    }
+
+    private static Instant timeOf(String line) {
+        int at = line.lastIndexOf("\"time\":\"");
+        return Instant.parse(line.substring(at + 8, line.length() - 2));
+    }
+}

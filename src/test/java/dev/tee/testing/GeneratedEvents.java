@@ -1,0 +1,27 @@
+package dev.tee.testing;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tee.demo.EventGenerator;
+
+/** The demo's generated audit events for tests that want no session recordings. */
+public final class GeneratedEvents {
+
+    private GeneratedEvents() {
+    }
+
+    /**
+     * The generator's first {@code count} events (from {@code from}, one every {@code spacing}) less its
+     * session.upload events, about 4 %: the exporter would ask the fake Teleport for their recordings,
+     * and wait for them.
+     */
+    public static List<ObjectNode> withoutUploads(long seed, Instant from, Duration spacing, int count) {
+        List<ObjectNode> events = new ArrayList<>(new EventGenerator(seed, from, spacing).generate(count));
+        events.removeIf(event -> event.get("event").asText().equals("session.upload"));
+        return events;
+    }
+}
