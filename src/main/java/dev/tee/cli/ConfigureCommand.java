@@ -206,9 +206,8 @@ final class ConfigureCommand implements Callable<Integer> {
             out.println("    (in a container, " + options.teleportAddr()
                     + " is the container itself: give configure Teleport's address as TELEPORT_ADDR)");
         }
-        out.println("    or on this host, with Fluentd started on " + Configure.FLUENT_CONF
-                + " and " + Configure.CA_CERT + ", " + Configure.SERVER_CERT + " and " + Configure.SERVER_KEY
-                + " under /keys/:");
+        out.println("    or on this host, with Fluentd (and fluent-plugin-s3) run by the owner of these files:");
+        out.println("      fluentd -c " + dir.resolve(Configure.FLUENT_CONF));
         out.println("      java -jar " + Main.jarPath() + " start --config " + dir.resolve(Configure.PROPERTIES));
         out.println();
         out.println("To try these files on this host first, with a fake Teleport and a Fluentd stand-in:");

@@ -35,6 +35,8 @@ public final class Configure {
     public static final String HANDLER_TOML = "teleport-event-handler.toml";
     public static final String ROLE = "teleport-event-exporter-role.yaml";
     public static final String COMPOSE_ENV = "compose.env";
+    /** The directory of Fluentd's file buffer, which fluent.conf names; Fluentd fills it. */
+    public static final String FLUENTD_BUFFER = "fluentd-buffer";
 
     /** Every file {@code configure} writes, in the order it writes them. */
     public static final List<String> FILES = List.of(CA_CERT, CA_KEY, SERVER_CERT, SERVER_KEY, CLIENT_CERT,
@@ -171,12 +173,13 @@ public final class Configure {
         texts.put(SERVER_KEY, traditional(bundle.server(), passphrase.toCharArray()));
         texts.put(CLIENT_CERT, Pem.certificate(bundle.client().x509()));
         texts.put(CLIENT_KEY, traditional(bundle.client(), null));
-        texts.put(FLUENT_CONF, ConfigureTemplates.fluentConf(passphrase));
+        texts.put(FLUENT_CONF, ConfigureTemplates.fluentConf(dir, passphrase));
         texts.put(PROPERTIES, ConfigureTemplates.properties(options));
         texts.put(HANDLER_TOML, ConfigureTemplates.handlerToml(options));
         texts.put(ROLE, ConfigureTemplates.role(options.lock()));
 
         Files.createDirectories(dir);
+        PrivateFiles.createDirectory(dir.resolve(FLUENTD_BUFFER));
         for (Map.Entry<String, String> file : texts.entrySet()) {
             if (PRIVATE.contains(file.getKey())) {
                 PrivateFiles.write(dir.resolve(file.getKey()), file.getValue());

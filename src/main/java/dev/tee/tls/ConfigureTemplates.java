@@ -25,8 +25,12 @@ final class ConfigureTemplates {
     private ConfigureTemplates() {
     }
 
-    static String fluentConf(String passphrase) {
+    static String fluentConf(Path dir, String passphrase) {
         return fill(Configure.FLUENT_CONF, Map.of(
+                "ca_path", fluentdSingleQuoted(dir.resolve(Configure.CA_CERT).toString()),
+                "server_cert_path", fluentdSingleQuoted(dir.resolve(Configure.SERVER_CERT).toString()),
+                "server_key_path", fluentdSingleQuoted(dir.resolve(Configure.SERVER_KEY).toString()),
+                "buffer_path", fluentdSingleQuoted(dir.resolve(Configure.FLUENTD_BUFFER).resolve("s3").toString()),
                 "passphrase", fluentdSingleQuoted(passphrase),
                 "audit_tag", Configure.auditTag(),
                 "session_tag", Configure.sessionTagPattern()));

@@ -14,6 +14,7 @@ import java.util.Set;
 public final class PrivateFiles {
 
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> OWNER_ONLY_DIRECTORY = PosixFilePermissions.fromString("rwx------");
 
     private PrivateFiles() {
     }
@@ -37,5 +38,17 @@ public final class PrivateFiles {
         }
         Files.writeString(tmp, text, StandardCharsets.UTF_8);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Creates {@code dir} with mode 0700 unless it exists (then it is left as it is, contents and mode). */
+    public static void createDirectory(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        try {
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIRECTORY));
+        } catch (UnsupportedOperationException e) {
+            Files.createDirectory(dir);
+        }
     }
 }

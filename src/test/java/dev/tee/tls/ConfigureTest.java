@@ -190,17 +190,40 @@ class ConfigureTest {
         List<String> lines = Files.readString(plain.resolve("fluent.conf")).lines().map(String::strip).toList();
         assertThat(lines).containsSubsequence(
                 "<source>", "@type http", "port 8888",
-                "<transport tls>", "client_cert_auth true", "ca_path /keys/ca.crt", "cert_path /keys/server.crt",
-                "private_key_path /keys/server.key", "</transport>",
+                "<transport tls>", "client_cert_auth true", "ca_path '" + plain.resolve("ca.crt") + "'",
+                "cert_path '" + plain.resolve("server.crt") + "'",
+                "private_key_path '" + plain.resolve("server.key") + "'", "</transport>",
                 "<parse>", "@type json", "json_parser oj", "time_type string", "time_format %Y-%m-%dT%H:%M:%S",
                 "</parse>", "</source>",
                 "<filter " + tag + ">", "@type record_transformer", "enable_ruby true", "<record>",
                 "time ${time.utc.strftime('%Y-%m-%dT%H:%M:%SZ')}", "</record>", "</filter>",
                 "<match " + tag + ">", "@type s3", "aws_key_id REPLACE_AWS_KEY_ID", "aws_sec_key REPLACE_AWS_SECRET",
                 "s3_bucket REPLACE_BUCKET", "s3_region REPLACE_REGION", "path teleport/logs",
-                "time_slice_format %Y%m%d%H%M%S", "<buffer time>", "@type file", "timekey 60", "timekey_wait 0",
-                "timekey_use_utc true", "</buffer>", "<format>", "@type json", "</format>", "</match>",
+                "time_slice_format %Y%m%d%H%M%S", "<buffer time>", "@type file",
+                "path '" + plain.resolve("fluentd-buffer").resolve("s3") + "'", "timekey 60", "timekey_wait 0",
+                "timekey_use_utc true", "flush_thread_count 1", "flush_thread_interval 0.1",
+                "flush_thread_burst_interval 0", "queued_chunks_limit_size 64", "</buffer>", "<format>", "@type json", "</format>", "</match>",
                 "<match session.*.log>", "@type stdout", "</match>");
+    }
+
+    @Test
+    void fluentConfNamesFilesThatExistWhereConfigureRanAndABufferDirectoryOnlyItsOwnerOpens() throws IOException {
+        String conf = Files.readString(plain.resolve("fluent.conf"));
+        Matcher paths = Pattern.compile("(?m)^\\s*(ca_path|cert_path|private_key_path|path) '([^']+)'$").matcher(conf);
+        int found = 0;
+        while (paths.find()) {
+            Path path = Path.of(paths.group(2));
+            assertThat(path).as(paths.group(1)).isAbsolute();
+            if (paths.group(1).equals("path")) {
+                assertThat(path.getParent()).isDirectory();
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path.getParent())))
+                        .isEqualTo("rwx------");
+            } else {
+                assertThat(path).isRegularFile();
+            }
+            found++;
+        }
+        assertThat(found).isEqualTo(4);
     }
 
     @Test

@@ -3,6 +3,9 @@ package dev.tee.sink.fluentd;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -184,6 +187,32 @@ class FluentdSinkTest {
         assertThat(standIn.eventCount()).isEqualTo(5);
         assertThat(sink.deadLettered()).isZero();
         assertThat(sink.deadLetterFile()).doesNotExist();
+    }
+
+    @Test
+    void saysFluentdRefusesTheHandshakeWhenItAnswersTheClientHelloWithAnAlert() throws Exception {
+        // What real Fluentd's OpenSSL sends to a client that tries to resume a session (fluent/fluentd#3632)
+        byte[] internalErrorAlert = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x50};
+        try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
+                FluentdClient client = FluentdClient.builder().cert(pki.clientCertFile()).key(pki.clientKeyFile())
+                        .ca(pki.caFile()).build()) {
+            ExecutorService refuser = Executors.newSingleThreadExecutor();
+            toClose.add(refuser::shutdownNow);
+            refuser.submit(() -> {
+                try (Socket socket = server.accept()) {
+                    socket.getInputStream().read(new byte[5]); // the start of the ClientHello
+                    socket.getOutputStream().write(internalErrorAlert);
+                    socket.getOutputStream().flush();
+                    socket.getInputStream().readAllBytes();
+                }
+                return null;
+            });
+            String url = "https://localhost:" + server.getLocalPort() + "/test.log";
+
+            assertThatThrownBy(() -> client.post(url, "[]".getBytes(StandardCharsets.UTF_8)))
+                    .isInstanceOf(FluentdUnavailableException.class)
+                    .hasMessage("Fluentd at " + url + " refuses the TLS handshake: it sent the alert internal_error");
+        }
     }
 
     @Test
