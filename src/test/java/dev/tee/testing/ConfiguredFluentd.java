@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -23,9 +24,9 @@ import dev.tee.tls.Configure;
  * mTLS certificates and its S3 output pointed at S3Proxy, and the exporter's configuration from
  * configure's application.properties pointed at it and at a fake Teleport.
  *
- * <p>fluent.conf changes only where a user's deployment must: the REPLACE_ values, S3Proxy's endpoint
- * with path-style addressing, a free port on 127.0.0.1 only, and (for now) the paths of the keys and
- * the buffer.
+ * <p>fluent.conf changes only where a user's deployment must: the REPLACE_ values, and S3Proxy's
+ * endpoint with path-style addressing; and, to keep tests apart, a free port on 127.0.0.1 only. Its
+ * certificates, key and buffer are configure's own paths in that directory.
  */
 public final class ConfiguredFluentd implements AutoCloseable {
 
@@ -53,8 +54,7 @@ public final class ConfiguredFluentd implements AutoCloseable {
                     List.of("localhost"), List.of("127.0.0.1"), 2048, false), Configure.randomPassphrase());
             int port = freePort();
             Path conf = dir.resolve(Configure.FLUENT_CONF);
-            String written = Files.readString(conf, StandardCharsets.UTF_8);
-            Files.writeString(conf, forTest(pathsUntilConfigureWritesThem(written, dir), port, s3, bucket),
+            Files.writeString(conf, forTest(Files.readString(conf, StandardCharsets.UTF_8), port, s3, bucket),
                     StandardCharsets.UTF_8);
             return new ConfiguredFluentd(dir, port, RealFluentd.start(conf, dir.resolve("fluentd.log")));
         } catch (IOException e) {
@@ -66,7 +66,7 @@ public final class ConfiguredFluentd implements AutoCloseable {
      * configure's fluent.conf as a user fills it in for this S3Proxy, plus what keeps a test apart
      * from every other: a free port, and loopback only.
      */
-    static String forTest(String fluentConf, int port, S3ProxyServer s3, String bucket) {
+    private static String forTest(String fluentConf, int port, S3ProxyServer s3, String bucket) {
         String conf = replaceOnce(fluentConf, PORT_LINE, "$1port " + port + "\n$1bind 127.0.0.1");
         conf = replaceOnce(conf, REGION_LINE, "$1s3_region " + S3ProxyServer.REGION
                 + "\n$1s3_endpoint " + s3.endpoint() + "\n$1force_path_style true");
@@ -75,31 +75,8 @@ public final class ConfiguredFluentd implements AutoCloseable {
         return replaceOnce(conf, "REPLACE_BUCKET", bucket);
     }
 
-    /**
-     * TEMPORARY, delete once configure's fluent.conf names the keys and the buffer by their absolute
-     * paths in its directory (a change under way on main): the Docker-style /keys/ and
-     * /fluentd/buffer/s3 paths it writes now, moved into {@code dir}.
-     */
-    static String pathsUntilConfigureWritesThem(String fluentConf, Path dir) {
-        String conf = fluentConf;
-        for (String key : List.of(Configure.CA_CERT, Configure.SERVER_CERT, Configure.SERVER_KEY)) {
-            conf = replaceOnce(conf, "/keys/" + key, dir.resolve(key).toString());
-        }
-        return replaceOnce(conf, "path /fluentd/buffer/s3", "path " + dir.resolve("fluentd-buffer").resolve("s3"));
-    }
-
     public RealFluentd fluentd() {
         return fluentd;
-    }
-
-    /** configure's directory: certificates, fluent.conf, application.properties, Fluentd's buffer and log. */
-    public Path dir() {
-        return dir;
-    }
-
-    /** Fluentd's port on 127.0.0.1. */
-    public int port() {
-        return port;
     }
 
     /**
@@ -109,7 +86,7 @@ public final class ConfiguredFluentd implements AutoCloseable {
      */
     public ConfigLoader exporter(FakeTeleport teleport) {
         teleport.writeIdentityFile(dir.resolve(Configure.IDENTITY), Configure.TELEPORT_USER, Duration.ofDays(1));
-        return new ConfigLoader(java.util.Map.of())
+        return new ConfigLoader(Map.of())
                 .configFile(dir.resolve(Configure.PROPERTIES))
                 .set(ConfigKey.TELEPORT_ADDR, teleport.address())
                 .set(ConfigKey.FORWARD_FLUENTD_URL, here(Configure.AUDIT_URL))
@@ -138,7 +115,7 @@ public final class ConfiguredFluentd implements AutoCloseable {
         long matches = matcher.results().count();
         if (matches != 1) {
             throw new IllegalStateException("configure's fluent.conf has " + matches + " matches of " + pattern
-                    + " where the test expects one:\n" + text);
+                    + " where the test expects one: has configure changed it?");
         }
         return pattern.matcher(text).replaceFirst(replacement);
     }

@@ -25,9 +25,7 @@ public final class PantherObjects {
 
     /** The line Fluentd writes for {@code served} (the exporter posts it as the Go handler would). */
     public static String line(EventUnstructured served) {
-        AuditEvent event = new AuditEvent(served.getId(), served.getType(), Instant.EPOCH, served.getIndex(),
-                served.getUnstructured());
-        return PantherLine.of(event, Instant.EPOCH).toString();
+        return pantherLine(served).toString();
     }
 
     /**
@@ -37,8 +35,7 @@ public final class PantherObjects {
     public static Map<String, List<String>> oneObjectPerMinute(Collection<EventUnstructured> served) {
         Map<String, List<String>> objects = new TreeMap<>();
         for (EventUnstructured event : served) {
-            PantherLine line = PantherLine.of(new AuditEvent(event.getId(), event.getType(), Instant.EPOCH,
-                    event.getIndex(), event.getUnstructured()), Instant.EPOCH);
+            PantherLine line = pantherLine(event);
             String key = PantherObjectKey.of(PantherObjectKey.DEFAULT_PREFIX, line.time(), 0).key();
             objects.computeIfAbsent(key, k -> new ArrayList<>()).add(line.toString());
         }
@@ -58,5 +55,11 @@ public final class PantherObjects {
             }
         }
         return uids;
+    }
+
+    private static PantherLine pantherLine(EventUnstructured served) {
+        // every served event has a time, so the receipt time (EPOCH) is never used
+        return PantherLine.of(new AuditEvent(served.getId(), served.getType(), Instant.EPOCH, served.getIndex(),
+                served.getUnstructured()), Instant.EPOCH);
     }
 }

@@ -27,9 +27,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class RealFluentd implements AutoCloseable {
 
-    /** What Fluentd logs once its worker has started every plugin, in_http's listener included. */
     private static final Logger LOG = LoggerFactory.getLogger(RealFluentd.class);
-    static final String WORKER_RUNNING = "fluentd worker is now running";
+    /** What Fluentd logs once its worker has started every plugin, in_http's listener included. */
+    private static final String WORKER_RUNNING = "fluentd worker is now running";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration EXIT_TIMEOUT = Duration.ofSeconds(30);
     private static final int TAIL_LINES = 40;
@@ -90,19 +90,17 @@ public final class RealFluentd implements AutoCloseable {
         if (tree.isEmpty()) {
             return;
         }
+        long began = System.nanoTime();
         tree.get(0).destroy();
         awaitExit(tree, "SIGTERM");
         supervisor = null;
+        LOG.info("Fluentd stopped by SIGTERM in {} ms", (System.nanoTime() - began) / 1_000_000);
     }
 
     /** Starts Fluentd again on the same fluent.conf (so the same buffer directory), stopping it first if it runs. */
     public synchronized void restart() {
         stop();
         launch();
-    }
-
-    public synchronized boolean isRunning() {
-        return supervisor != null && supervisor.isAlive();
     }
 
     /** Everything Fluentd wrote so far, across restarts (its own log, and out_stdout's events). */
@@ -114,13 +112,24 @@ public final class RealFluentd implements AutoCloseable {
         }
     }
 
-    public Path logFile() {
-        return log;
+    /** The last lines of {@link #log()}, for failure messages. */
+    public String logTail() {
+        List<String> lines = log().lines().toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - TAIL_LINES), lines.size()));
     }
 
+    /** Stops Fluentd gracefully (SIGKILL if it does not exit within 30 s, and fails then). */
     @Override
     public synchronized void close() {
-        kill();
+        try {
+            stop();
+        } finally {
+            kill();
+            removeShutdownHook();
+        }
+    }
+
+    private void removeShutdownHook() {
         try {
             Runtime.getRuntime().removeShutdownHook(killAtExit);
         } catch (IllegalStateException e) {
@@ -195,12 +204,6 @@ public final class RealFluentd implements AutoCloseable {
             processes.forEach(ProcessHandle::destroyForcibly);
             throw new AssertionError("interrupted while waiting for Fluentd to exit", e);
         }
-    }
-
-    /** The last lines of {@link #log()}, for failure messages. */
-    public String logTail() {
-        List<String> lines = log().lines().toList();
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - TAIL_LINES), lines.size()));
     }
 
     private static boolean onPath(String command) {
