@@ -59,9 +59,8 @@ class RealFluentdObjectsTest {
     @Test
     void fluentdWritesTheFixtureEventsToS3ExactlyAsOutputS3Does() {
         try (FakeTeleport teleport = FakeTeleport.builder().events(Fixtures.rawAuditEvents()).start()) {
-            assertThat(InProcessExporter.start(backfill(fluentd.exporter(teleport)).load()).awaitExit(PATIENCE))
-                    .isZero();
-            assertThat(InProcessExporter.start(backfill(fluentd.exporter(teleport))
+            assertThat(InProcessExporter.runToEnd(backfill(fluentd.exporter(teleport)).load(), PATIENCE)).isZero();
+            assertThat(InProcessExporter.runToEnd(backfill(fluentd.exporter(teleport))
                     .set(ConfigKey.OUTPUT, "s3")
                     .set(ConfigKey.STORAGE, dir.resolve("direct-storage").toString())
                     .set(ConfigKey.FORWARD_S3_BUCKET, DIRECT)
@@ -71,7 +70,7 @@ class RealFluentdObjectsTest {
                     .set(ConfigKey.FORWARD_S3_ACCESS_KEY_ID, S3ProxyServer.ACCESS_KEY)
                     .set(ConfigKey.FORWARD_S3_SECRET_ACCESS_KEY, S3ProxyServer.SECRET_KEY)
                     .set(ConfigKey.FORWARD_S3_FLUSH_DELAY, "1s")
-                    .load()).awaitExit(PATIENCE)).isZero();
+                    .load(), PATIENCE)).isZero();
 
             Map<String, List<String>> direct = s3.gzipLines(DIRECT, PREFIX);
             assertThat(direct).hasSize(71);

@@ -75,12 +75,12 @@ class RealFluentdSessionsTest {
 
         try (FakeTeleport teleport = FakeTeleport.builder().events(uploads).start()) {
             recordings.forEach(teleport::addRecording);
-            int status = InProcessExporter.start(fluentd.exporter(teleport)
+            int status = InProcessExporter.runToEnd(fluentd.exporter(teleport)
                     .set(ConfigKey.START_TIME, "2019-01-01T00:00:00Z")
                     .set(ConfigKey.WINDOW_SIZE, "87600h")
                     .set(ConfigKey.TIMEOUT, "100ms")
                     .set(ConfigKey.EXIT_ON_LAST_EVENT, "true")
-                    .load()).awaitExit(PATIENCE);
+                    .load(), PATIENCE);
             assertThat(status).isZero();
         }
 

@@ -38,6 +38,16 @@ public final class InProcessExporter implements AutoCloseable {
         return new InProcessExporter(run, running.get());
     }
 
+    /**
+     * Runs an exporter that stops by itself (exit-on-last-event) and returns its exit status; stops it
+     * and fails if it still runs after {@code patience}.
+     */
+    public static int runToEnd(ExporterConfig config, Duration patience) {
+        try (InProcessExporter exporter = start(config)) {
+            return exporter.awaitExit(patience);
+        }
+    }
+
     public ExporterMetrics metrics() {
         return running.metrics();
     }
