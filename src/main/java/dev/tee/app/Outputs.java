@@ -66,10 +66,11 @@ final class Outputs {
     }
 
     /**
-     * The output's bean as the routes call it, the route file that calls it, its counters, what to
+     * The output's bean as the routes call it, how the routes deliver to it ({@code delivery} in their
+     * preconditions: batches, sent as they come, or objects, one per minute), its counters, what to
      * close, and where session recordings go (null in a dry run, which exports none).
      */
-    record Output(String beanName, Object bean, String routeFile, OutputCounters counters, AutoCloseable resource,
+    record Output(String beanName, Object bean, String delivery, OutputCounters counters, AutoCloseable resource,
             SessionOutput sessionOutput) implements AutoCloseable {
         @Override
         public void close() {
@@ -99,13 +100,13 @@ final class Outputs {
     static Output open(ExporterConfig config, StateDirectory state, Consumer<Batch> acknowledge, AuditSource source) {
         if (config.bool(DRY_RUN)) {
             DryRunSink sink = new DryRunSink();
-            return new Output("sink", sink, "deliver-batches.yaml", sink, sink, null);
+            return new Output("sink", sink, "batches", sink, sink, null);
         }
         String output = config.string(OUTPUT);
         switch (output) {
             case "fluentd" -> {
                 FluentdSink sink = fluentd(config, state);
-                return new Output("sink", sink, "deliver-batches.yaml", sink, sink, new FluentdSessionOutput(sink,
+                return new Output("sink", sink, "batches", sink, sink, new FluentdSessionOutput(sink,
                         config.string(FORWARD_FLUENTD_SESSION_URL), config.integer(BATCH)));
             }
             case "s3" -> {
@@ -138,7 +139,7 @@ final class Outputs {
                 source, Clock.systemUTC());
         SessionObjects sessions = new SessionObjects(store, config.string(FORWARD_S3_SESSION_PREFIX),
                 new DeadLetters(state.path()), Clock.systemUTC());
-        return new Output("panther", writer, "deliver-objects.yaml", writer, resource, sessions);
+        return new Output("panther", writer, "objects", writer, resource, sessions);
     }
 
     private static FluentdSink fluentd(ExporterConfig config, StateDirectory state) {
