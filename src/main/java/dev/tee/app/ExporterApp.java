@@ -47,9 +47,6 @@ public final class ExporterApp {
 
     /** Ids kept per segment of the delivered-id file: far more than can be in flight past a saved cursor. */
     private static final int DELIVERED_IDS_PER_SEGMENT = 50_000;
-    private static final Duration BATCH_TIMEOUT = Duration.ofMillis(500);
-    private static final Duration RETRY_INITIAL_DELAY = Duration.ofMillis(500);
-    private static final Duration RETRY_MAX_DELAY = Duration.ofSeconds(30);
     /** SIGTERM to exit, as the Go handler allows; Camel's graceful shutdown gets most of it. */
     private static final Duration STOP_DEADLINE = Duration.ofSeconds(5);
     private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(4);
@@ -189,9 +186,11 @@ public final class ExporterApp {
         main.addInitialProperty(READ_PATH_PROPERTY, readPath);
         main.addInitialProperty(DELIVERY_PROPERTY, delivery);
         main.addInitialProperty("poll-period-ms", Long.toString(config.duration(TIMEOUT).toMillis()));
-        main.addInitialProperty("batch-timeout-ms", Long.toString(BATCH_TIMEOUT.toMillis()));
-        main.addInitialProperty("retry-initial-delay-ms", Long.toString(RETRY_INITIAL_DELAY.toMillis()));
-        main.addInitialProperty("retry-max-delay-ms", Long.toString(RETRY_MAX_DELAY.toMillis()));
+        // the routes take milliseconds: the duration keys again, as numbers
+        main.addInitialProperty("batch-timeout-ms", Long.toString(config.duration(ConfigKey.BATCH_TIMEOUT).toMillis()));
+        main.addInitialProperty("retry-delay-ms", Long.toString(config.duration(ConfigKey.RETRY_DELAY).toMillis()));
+        main.addInitialProperty("retry-max-delay-ms",
+                Long.toString(config.duration(ConfigKey.RETRY_MAX_DELAY).toMillis()));
         config.camelProperties().forEach(main::addInitialProperty);
     }
 

@@ -152,7 +152,7 @@ class AuditRoutesTest {
         main.addInitialProperty("batch", "3");
         main.addInitialProperty("poll-period-ms", "50");
         main.addInitialProperty("batch-timeout-ms", "200");
-        main.addInitialProperty("retry-initial-delay-ms", "10");
+        main.addInitialProperty("retry-delay-ms", "10");
         main.addInitialProperty("retry-max-delay-ms", "100");
         main.start();
     }
