@@ -52,7 +52,7 @@ public final class ExporterApp {
     private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(4);
     /** The property the read routes' preconditions test: search or export. */
     static final String READ_PATH_PROPERTY = "read-path";
-    /** The property the delivery routes' preconditions test: batches (Fluentd, dry run) or objects (S3, file). */
+    /** The property the delivery routes' preconditions test: fluentd, dry-run, or objects (S3, file). */
     static final String DELIVERY_PROPERTY = "delivery";
 
     private ExporterApp() {
@@ -86,15 +86,16 @@ public final class ExporterApp {
         // outputs that acknowledge on their own (the S3 and file writer) commit through the audit-commit route
         RouteInlet<Batch> commit = RouteInlet.commit();
         RouteInlet<AuditEvent> inlet = RouteInlet.events();
+        RouteInlet<Batch> fluentd = RouteInlet.fluentd();
         TeleportReachability reachability = new TeleportReachability(Clock.systemUTC());
         Main main = new Main();
         try (StopSignals signals = StopSignals.install(main::completed, STOP_DEADLINE);
              TeleportClient teleport = Teleport.connect(config, reachability)) {
             ReadPaths.ReadPath read = ReadPaths.open(config, state, startTime, teleport, inlet);
-            try (Outputs.Output output = Outputs.open(config, state, commit, read.source())) {
+            try (Outputs.Output output = Outputs.open(config, state, commit, read.source(), fluentd)) {
                 SessionsAndLocks sessionsAndLocks = SessionsAndLocks.create(config, state, teleport, output);
                 return runPipeline(main, config, teleport, read, output, delivered, acknowledger,
-                        List.of(inlet, commit), sessionsAndLocks, watcher, reachability);
+                        List.of(inlet, commit, fluentd), sessionsAndLocks, watcher, reachability);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -118,7 +119,8 @@ public final class ExporterApp {
         main.bind("batches", new BatchAggregation());
         BatchHandOff handOff = new BatchHandOff();
         main.bind("batchHandOff", handOff);
-        main.bind(output.beanName(), output.bean()); // sink (Fluentd, dry run) or panther (S3, file)
+        // fluentd, fluentdTls and fluentdHttpClient (Fluentd), sink (dry run) or panther (S3, file)
+        output.beans().forEach(main::bind);
         main.bind("sessions", sessionsAndLocks.sessions());
         main.bind("locks", sessionsAndLocks.locks());
         main.bind("metrics", metrics);
@@ -185,6 +187,13 @@ public final class ExporterApp {
         // what the routes' preconditions switch on: the read path the probe chose, how the output takes batches
         main.addInitialProperty(READ_PATH_PROPERTY, readPath);
         main.addInitialProperty(DELIVERY_PROPERTY, delivery);
+        // the pool of connections to Fluentd: forward.fluentd.max-connections as resolved (below 1: 2 x concurrency)
+        main.addInitialProperty("fluentd-connections",
+                Integer.toString(config.integer(ConfigKey.FORWARD_FLUENTD_MAX_CONNECTIONS)));
+        // camel-http's timeouts (the Fluentd endpoint's): connect 10 s, the Go handler's 30 s for an answer
+        main.addInitialProperty("camel.component.https.connect-timeout", "10000");
+        main.addInitialProperty("camel.component.https.so-timeout", "30000");
+        main.addInitialProperty("camel.component.https.response-timeout", "30000");
         main.addInitialProperty("poll-period-ms", Long.toString(config.duration(TIMEOUT).toMillis()));
         // the routes take milliseconds: the duration keys again, as numbers
         main.addInitialProperty("batch-timeout-ms", Long.toString(config.duration(ConfigKey.BATCH_TIMEOUT).toMillis()));

@@ -1,20 +1,25 @@
 package dev.tee.pipeline;
 
+import java.util.Map;
 import java.util.function.Consumer;
 
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
+import org.apache.camel.CamelExecutionException;
 import org.apache.camel.ProducerTemplate;
 
 /**
  * Where code that runs outside a route hands its work to one: the export chunk streams hand each
  * event to {@code direct:audit-event}, the S3 writer each stored object's batch to
- * {@code direct:audit-commit}. Synchronous, so a full pipeline slows the caller down.
+ * {@code direct:audit-commit}, the session export each batch of a recording to
+ * {@code direct:fluentd-deliver}. Synchronous, so a full pipeline slows the caller down, and a route's
+ * failure is thrown to the caller as the route's own exception.
  */
 public final class RouteInlet<T> implements Consumer<T> {
 
     public static final String EVENTS = "direct:audit-event";
     public static final String COMMIT = "direct:audit-commit";
+    public static final String FLUENTD = "direct:fluentd-deliver";
 
     private final String endpoint;
     private volatile ProducerTemplate template;
@@ -33,6 +38,11 @@ public final class RouteInlet<T> implements Consumer<T> {
         return new RouteInlet<>(COMMIT);
     }
 
+    /** Into the fluentd-deliver route: POST a batch to Fluentd until every event is settled. */
+    public static RouteInlet<Batch> fluentd() {
+        return new RouteInlet<>(FLUENTD);
+    }
+
     /** Connects the inlet once Camel has started. */
     public void attach(ProducerTemplate template) {
         this.template = template;
@@ -40,10 +50,22 @@ public final class RouteInlet<T> implements Consumer<T> {
 
     @Override
     public void accept(T body) {
+        send(body, Map.of());
+    }
+
+    /** Sends {@code body} with {@code headers} for the route to read. */
+    public void send(T body, Map<String, Object> headers) {
         ProducerTemplate current = template;
         if (current == null) {
             throw new IllegalStateException("the pipeline is not running");
         }
-        current.sendBody(endpoint, body);
+        try {
+            current.sendBodyAndHeaders(endpoint, body, headers);
+        } catch (CamelExecutionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw e;
+        }
     }
 }

@@ -144,10 +144,10 @@ class AuditRoutesTest {
         main.bind("locks", new FailedLoginLocks(FailedLoginLocks.Settings.of(false, 3, Duration.ofMinutes(1),
                 Duration.ZERO, false), new StateFile<>(storage.resolve("locks.json"), FailedLoginState.class),
                 lock -> { }, Clock.systemUTC()));
-        // every route file, as the exporter loads them; the preconditions pick the search API and batches
+        // every route file, as the exporter loads them; the preconditions pick the search API and a sink bean
         main.configure().withRoutesIncludePattern("file:routes/*.yaml");
         main.addInitialProperty("read-path", "search");
-        main.addInitialProperty("delivery", "batches");
+        main.addInitialProperty("delivery", "dry-run");
         main.configure().withJmxEnabled(false);
         main.addInitialProperty("batch", "3");
         main.addInitialProperty("poll-period-ms", "50");
