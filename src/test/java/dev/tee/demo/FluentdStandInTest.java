@@ -13,12 +13,12 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 
 import javax.net.ssl.SSLContext;
@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  *                                              alert internal_error (15 03 03 00 02 02 50), reset, refusesAResumingClientHelloWithTheRaw...
  *                                              "session id context uninitialized"; every reconnect
  * openssl s_client -sess_in (ticket)           the same alert 80                                   (the same code path)
- * openssl -no_ticket -sess_in (session id)     full handshake: OpenSSL caches no such session      doesAFullHandshakeForAClientOffering...
+ * openssl -no_ticket -sess_in (session id)     full handshake: OpenSSL caches no such session      doesAFullHandshakeForAClientResuming...
  * TLS 1.3 session (pre_shared_key) offered     ignored, full TLS 1.2 handshake                     (Java ignores it too: TLS 1.2 only)
  * new SSLContext per connection                a full handshake each time, 200                     acceptsFreshHandshakesOnEveryReconnect
  * old ticket after a restart                   full handshake; the reconnect after it is refused   aRestartedStandInCannotResume...
@@ -485,25 +485,16 @@ class FluentdStandInTest {
     }
 
     @Test
-    void doesAFullHandshakeForAClientOfferingOnlyTheIdOfAnEarlierSession() throws Exception {
-        byte[] earlier;
-        try (Raw raw = connect()) {
-            earlier = raw.socket.getSession().getId();
-        }
-        // a new client's ClientHello (no ticket) with the earlier session's id put in its legacy_session_id
-        byte[] hello = ClientHelloTest.firstFlight(clientEngine(pki.clientContext(pki.client()), standIn.port()));
-        int idLength = 5 + 4 + 2 + 32; // record and handshake headers, client_version, random
-        assertThat(hello[idLength]).isEqualTo((byte) earlier.length);
-        System.arraycopy(earlier, 0, hello, idLength + 1, earlier.length);
-        try (Socket tcp = new Socket("127.0.0.1", standIn.port())) {
-            tcp.setSoTimeout(5_000);
-            tcp.getOutputStream().write(hello);
-            byte[] serverHello = tcp.getInputStream().readNBytes(idLength + 1 + earlier.length);
-            assertThat(serverHello[0]).as("a handshake record, not an alert").isEqualTo((byte) 0x16);
-            assertThat(serverHello[5]).as("ServerHello").isEqualTo((byte) 2);
-            byte[] offered = Arrays.copyOfRange(serverHello, idLength + 1, serverHello.length);
-            assertThat(offered).as("a new session, not the earlier one resumed").isNotEqualTo(earlier);
-        }
+    void doesAFullHandshakeForAClientResumingByItsSessionIdOnly() throws Exception {
+        Process client = new ProcessBuilder(SessionIdClient.command(standIn.port(), dir))
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        List<String> sessionIds = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()
+                .toList();
+        assertThat(client.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(client.exitValue()).isZero();
+        assertThat(sessionIds).hasSize(2).doesNotHaveDuplicates();
+        assertThat(standIn.handshakeCount()).isEqualTo(2);
         assertThat(standIn.refusedResumptionCount()).isZero();
     }
 
