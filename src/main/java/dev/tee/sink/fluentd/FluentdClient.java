@@ -33,6 +33,7 @@ import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509TrustManager;
 
 import dev.tee.config.ConfigException;
+import dev.tee.tls.FreshSessions;
 import dev.tee.tls.Pem;
 import dev.tee.tls.PemException;
 import dev.tee.tls.TlsMaterial;
@@ -149,8 +150,7 @@ public final class FluentdClient implements Closeable {
                     ? " (no client certificate is set; Fluentd with client_cert_auth needs " + CERT_KEY + " and "
                             + KEY_KEY + ")"
                     : "";
-            throw new FluentdUnavailableException(
-                    "Fluentd at " + printable(url) + " is unreachable: " + describe(e) + hint, e);
+            throw new FluentdUnavailableException("Fluentd at " + printable(url) + " " + problem(e) + hint, e);
         }
     }
 
@@ -179,6 +179,23 @@ public final class FluentdClient implements Closeable {
         try (InputStream in = entity.getContent()) {
             return new String(in.readNBytes(RESPONSE_LIMIT), StandardCharsets.UTF_8);
         }
+    }
+
+    /** What went wrong, as the rest of a sentence that starts with "Fluentd at URL". */
+    private String problem(IOException e) {
+        String alert = e instanceof SSLException ? receivedAlert(e.getMessage()) : null;
+        if (alert != null && !alert.contains("certificate") && !alert.equals("unknown_ca")) {
+            // e.g. internal_error: the answer of Fluentd's OpenSSL to a resumed session (fluent/fluentd#3632)
+            return "refuses the TLS handshake: it sent the alert " + alert;
+        }
+        return "is unreachable: " + describe(e);
+    }
+
+    /** The alert name in the JDK's "Received fatal alert: NAME", or null. */
+    static String receivedAlert(String message) {
+        String marker = "Received fatal alert: ";
+        int at = message == null ? -1 : message.indexOf(marker);
+        return at < 0 ? null : message.substring(at + marker.length()).strip();
     }
 
     private String describe(IOException e) {
@@ -306,7 +323,8 @@ public final class FluentdClient implements Closeable {
                 trust = defaultTrust();
                 trustSource = "the JVM's default trust store (" + CA_KEY + " is not set)";
             }
-            SSLContext context = TlsMaterial.sslContext(identity, trust);
+            // never resumes a TLS session: Fluentd refuses resumption (see FreshSessions)
+            SSLContext context = FreshSessions.sslContext(identity, trust);
             if (passphrase != null) {
                 Arrays.fill(passphrase, '\0');
             }
