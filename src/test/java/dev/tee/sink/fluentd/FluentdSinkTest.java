@@ -243,6 +243,22 @@ class FluentdSinkTest {
     }
 
     @Test
+    void reconnectsAfterAPauseWithAFullHandshakeWhichIsAllRealFluentdAccepts() throws Exception {
+        // The production stall: after a pause the pool opens a new connection, and a resumed TLS
+        // session there is refused by Fluentd (and the stand-in) with alert internal_error, forever.
+        Delivery sink = sink(BatchMode.BATCH);
+        List<AuditEvent> events = fixtureEvents().subList(0, 40);
+        sink.deliver(new Batch(events.subList(0, 20)));
+        Thread.sleep(FluentdConnections.KEEP_ALIVE.toMillis() + 1000); // the pool lets the connection go
+        sink.deliver(new Batch(events.subList(20, 40)));
+
+        assertThat(receivedJson()).containsExactlyElementsOf(jsonOf(events));
+        assertThat(standIn.handshakeCount()).isEqualTo(2);
+        assertThat(standIn.refusedResumptionCount()).isZero();
+        assertThat(sink.requestsFailed()).isZero();
+    }
+
+    @Test
     void sendsConcurrentBatchesOverAtMostMaxConnections() throws Exception {
         Delivery sink = delivery(clientBuilder().build(), 3, FluentdConnections.RESPONSE_TIMEOUT, BatchMode.BATCH,
                 dir.resolve("state"));
