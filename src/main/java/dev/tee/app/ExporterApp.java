@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.function.Consumer;
 
 import dev.tee.config.ConfigKey;
@@ -17,9 +18,11 @@ import dev.tee.config.ExporterConfig;
 import dev.tee.pipeline.BatchAggregation;
 import dev.tee.pipeline.BatchHandOff;
 import dev.tee.pipeline.EventTypeFilter;
-import dev.tee.pipeline.EventInlet;
+import dev.tee.pipeline.RouteInlet;
+import dev.tee.pipeline.BatchTextConverter;
 import dev.tee.pipeline.ExportProgress;
 import dev.tee.pipeline.ReadFailures;
+import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
 import dev.tee.observe.ExporterMetrics;
 import dev.tee.observe.Observability;
@@ -44,12 +47,13 @@ public final class ExporterApp {
 
     /** Ids kept per segment of the delivered-id file: far more than can be in flight past a saved cursor. */
     private static final int DELIVERED_IDS_PER_SEGMENT = 50_000;
-    private static final Duration BATCH_TIMEOUT = Duration.ofMillis(500);
-    private static final Duration RETRY_INITIAL_DELAY = Duration.ofMillis(500);
-    private static final Duration RETRY_MAX_DELAY = Duration.ofSeconds(30);
     /** SIGTERM to exit, as the Go handler allows; Camel's graceful shutdown gets most of it. */
     private static final Duration STOP_DEADLINE = Duration.ofSeconds(5);
     private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(4);
+    /** The property the read routes' preconditions test: search or export. */
+    static final String READ_PATH_PROPERTY = "read-path";
+    /** The property the delivery routes' preconditions test: fluentd, dry-run, or objects (S3, file). */
+    static final String DELIVERY_PROPERTY = "delivery";
 
     private ExporterApp() {
     }
@@ -79,20 +83,19 @@ public final class ExporterApp {
 
         DeliveredEvents delivered = new DeliveredEvents(state.file("delivered-ids"), DELIVERED_IDS_PER_SEGMENT);
         Acknowledger acknowledger = new Acknowledger();
-        Consumer<Batch> acknowledge = batch -> {
-            delivered.remember(batch);
-            acknowledger.delivered(batch);
-        };
-        EventInlet inlet = new EventInlet();
+        // outputs that acknowledge on their own (the S3 and file writer) commit through the audit-commit route
+        RouteInlet<Batch> commit = RouteInlet.commit();
+        RouteInlet<AuditEvent> inlet = RouteInlet.events();
+        RouteInlet<Batch> fluentd = RouteInlet.fluentd();
         TeleportReachability reachability = new TeleportReachability(Clock.systemUTC());
         Main main = new Main();
         try (StopSignals signals = StopSignals.install(main::completed, STOP_DEADLINE);
              TeleportClient teleport = Teleport.connect(config, reachability)) {
             ReadPaths.ReadPath read = ReadPaths.open(config, state, startTime, teleport, inlet);
-            try (Outputs.Output output = Outputs.open(config, state, acknowledge, read.source())) {
+            try (Outputs.Output output = Outputs.open(config, state, commit, read.source(), fluentd)) {
                 SessionsAndLocks sessionsAndLocks = SessionsAndLocks.create(config, state, teleport, output);
-                return runPipeline(main, config, teleport, read, output, delivered, acknowledger, inlet,
-                        sessionsAndLocks, watcher, reachability);
+                return runPipeline(main, config, teleport, read, output, delivered, acknowledger,
+                        List.of(inlet, commit, fluentd), sessionsAndLocks, watcher, reachability);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -101,31 +104,37 @@ public final class ExporterApp {
     }
 
     private static int runPipeline(Main main, ExporterConfig config, TeleportClient teleport, ReadPaths.ReadPath read,
-            Outputs.Output output, DeliveredEvents delivered, Acknowledger acknowledger, EventInlet inlet,
+            Outputs.Output output, DeliveredEvents delivered, Acknowledger acknowledger, List<RouteInlet<?>> inlets,
             SessionsAndLocks sessionsAndLocks, Consumer<Running> watcher, TeleportReachability reachability) {
-        main.bind(read.beanName(), read.reader());
+        // operating it: metrics, health checks, JMX, the progress line (dev.tee.observe)
+        ExporterMetrics metrics = Observability.install(main, config, acknowledger, output.counters(), read.source(),
+                reachability);
+        sessionsAndLocks.reportTo(metrics);
+        // Every bean the routes name, each under its fixed name (README, "The routes"): here and nowhere else.
+        main.bind(read.beanName(), read.reader()); // auditReader (search API) or exportReader (bulk export)
+        main.bind("cursor", read.cursor());
         main.bind("eventFilter", new EventTypeFilter(config.list(TYPES), config.list(SKIP_EVENT_TYPES)));
         main.bind("deliveredEvents", delivered);
         main.bind("ledger", acknowledger);
         main.bind("batches", new BatchAggregation());
         BatchHandOff handOff = new BatchHandOff();
         main.bind("batchHandOff", handOff);
-        main.bind(output.beanName(), output.bean());
-        main.bind("cursor", read.cursor());
+        // fluentd, fluentdTls and fluentdHttpClient (Fluentd), sink (dry run) or panther (S3, file)
+        output.beans().forEach(main::bind);
+        main.bind("sessions", sessionsAndLocks.sessions());
+        main.bind("locks", sessionsAndLocks.locks());
+        main.bind("metrics", metrics);
         main.bind("progress", new ExportProgress(config.bool(EXIT_ON_LAST_EVENT), read.source(), read.saveState(),
                 sessionsAndLocks.afterSessions(main::completed)));
         main.bind("readFailures", new ReadFailures(config.duration(TIMEOUT)));
-        // operating it: metrics, health checks, JMX, the progress line (dev.tee.observe)
-        ExporterMetrics metrics = Observability.install(main, config, acknowledger, output.counters(), read.source(),
-                reachability);
-        sessionsAndLocks.reportTo(metrics);
+        main.bind("batchText", new BatchTextConverter());
         watcher.accept(new Running(metrics, main::completed));
 
-        configureCamel(main, config, read.routeFile(), output.routeFile());
+        configureCamel(main, config, read.name(), output.delivery());
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void afterStart(BaseMainSupport main) {
-                inlet.attach(main.getCamelContext().createProducerTemplate());
+                inlets.forEach(inlet -> inlet.attach(main.getCamelContext().createProducerTemplate()));
             }
 
             @Override
@@ -164,9 +173,9 @@ public final class ExporterApp {
         }
     }
 
-    private static void configureCamel(Main main, ExporterConfig config, String readRoutes, String outputRoutes) {
+    private static void configureCamel(Main main, ExporterConfig config, String readPath, String delivery) {
         main.configure().withName("teleport-event-exporter");
-        main.configure().withRoutesIncludePattern(routesPattern(config, readRoutes, outputRoutes));
+        main.configure().withRoutesIncludePattern(routesPattern(config));
         main.configure().withShutdownTimeout((int) SHUTDOWN_TIMEOUT.toSeconds());
         main.configure().withJmxEnabled(config.bool(ConfigKey.JMX));
         // every non-secret key can be used as {{key}} in the routes; secrets never reach Camel's logs
@@ -175,23 +184,35 @@ public final class ExporterApp {
                 config.text(key).ifPresent(value -> main.addInitialProperty(key.key(), value));
             }
         }
+        // what the routes' preconditions switch on: the read path the probe chose, how the output takes batches
+        main.addInitialProperty(READ_PATH_PROPERTY, readPath);
+        main.addInitialProperty(DELIVERY_PROPERTY, delivery);
+        // the pool of connections to Fluentd: forward.fluentd.max-connections as resolved (below 1: 2 x concurrency)
+        main.addInitialProperty("fluentd-connections",
+                Integer.toString(config.integer(ConfigKey.FORWARD_FLUENTD_MAX_CONNECTIONS)));
+        // camel-http's timeouts (the Fluentd endpoint's): connect 10 s, the Go handler's 30 s for an answer
+        main.addInitialProperty("camel.component.https.connect-timeout", "10000");
+        main.addInitialProperty("camel.component.https.so-timeout", "30000");
+        main.addInitialProperty("camel.component.https.response-timeout", "30000");
         main.addInitialProperty("poll-period-ms", Long.toString(config.duration(TIMEOUT).toMillis()));
-        main.addInitialProperty("batch-timeout-ms", Long.toString(BATCH_TIMEOUT.toMillis()));
-        main.addInitialProperty("retry-initial-delay-ms", Long.toString(RETRY_INITIAL_DELAY.toMillis()));
-        main.addInitialProperty("retry-max-delay-ms", Long.toString(RETRY_MAX_DELAY.toMillis()));
+        // the routes take milliseconds: the duration keys again, as numbers
+        main.addInitialProperty("batch-timeout-ms", Long.toString(config.duration(ConfigKey.BATCH_TIMEOUT).toMillis()));
+        main.addInitialProperty("retry-delay-ms", Long.toString(config.duration(ConfigKey.RETRY_DELAY).toMillis()));
+        main.addInitialProperty("retry-max-delay-ms",
+                Long.toString(config.duration(ConfigKey.RETRY_MAX_DELAY).toMillis()));
         config.camelProperties().forEach(main::addInitialProperty);
     }
 
     /**
-     * The reading routes and the output's delivery routes. A routes/ directory next to the
-     * configuration file wins over the copy in the jar.
+     * Every route file: all of routes/*.yaml in the jar, or in a routes/ directory next to the
+     * configuration file, which replaces the jar's. Each route's precondition decides whether it runs.
      */
-    static String routesPattern(ExporterConfig config, String readRoutes, String outputRoutes) {
+    static String routesPattern(ExporterConfig config) {
         String base = config.configFile()
                 .map(file -> file.toAbsolutePath().getParent().resolve("routes"))
                 .filter(Files::isDirectory)
                 .map(dir -> "file:" + dir + "/")
                 .orElse("classpath:routes/");
-        return base + "audit.yaml," + base + readRoutes + "," + base + outputRoutes;
+        return base + "*.yaml";
     }
 }

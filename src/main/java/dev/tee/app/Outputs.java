@@ -8,7 +8,6 @@ import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_CA;
 import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_CERT;
 import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_KEY;
 import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_KEY_PASSPHRASE;
-import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_MAX_CONNECTIONS;
 import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_SESSION_URL;
 import static dev.tee.config.ConfigKey.FORWARD_FLUENTD_URL;
 import static dev.tee.config.ConfigKey.FORWARD_S3_ACCESS_KEY_ID;
@@ -29,11 +28,13 @@ import static dev.tee.config.ConfigKey.TELEPORT_ADDR;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.function.Consumer;
 
 import dev.tee.config.ConfigException;
 import dev.tee.config.ExporterConfig;
 import dev.tee.event.Batch;
+import dev.tee.pipeline.RouteInlet;
 import dev.tee.session.FluentdSessionOutput;
 import dev.tee.session.SessionObjects;
 import dev.tee.session.SessionOutput;
@@ -43,8 +44,9 @@ import dev.tee.sink.OutputCounters;
 import dev.tee.sink.OutputUnavailableException;
 import dev.tee.sink.Sink;
 import dev.tee.sink.fluentd.BatchMode;
-import dev.tee.sink.fluentd.FluentdClient;
+import dev.tee.sink.fluentd.FluentdConnections;
 import dev.tee.sink.fluentd.FluentdSink;
+import dev.tee.sink.fluentd.FluentdTls;
 import dev.tee.sink.s3.DirectoryObjectStore;
 import dev.tee.sink.s3.MinuteObject;
 import dev.tee.sink.s3.ObjectStore;
@@ -66,10 +68,11 @@ final class Outputs {
     }
 
     /**
-     * The output's bean as the routes call it, the route file that calls it, its counters, what to
-     * close, and where session recordings go (null in a dry run, which exports none).
+     * The output's beans under the names the routes call them by, how the routes deliver to it
+     * ({@code delivery} in their preconditions: fluentd, dry-run, or objects, one per minute), its
+     * counters, what to close, and where session recordings go (null in a dry run, which exports none).
      */
-    record Output(String beanName, Object bean, String routeFile, OutputCounters counters, AutoCloseable resource,
+    record Output(Map<String, Object> beans, String delivery, OutputCounters counters, AutoCloseable resource,
             SessionOutput sessionOutput) implements AutoCloseable {
         @Override
         public void close() {
@@ -95,18 +98,26 @@ final class Outputs {
         return StateDirectory.open(real.path().resolve("dry_run"), HexFormat.of().formatHex(random));
     }
 
-    /** @param acknowledge records a batch as delivered (for outputs that acknowledge on their own) */
-    static Output open(ExporterConfig config, StateDirectory state, Consumer<Batch> acknowledge, AuditSource source) {
+    /**
+     * @param acknowledge records a batch as delivered (for outputs that acknowledge on their own)
+     * @param fluentd the fluentd-deliver route, which session recordings go through to Fluentd
+     */
+    static Output open(ExporterConfig config, StateDirectory state, Consumer<Batch> acknowledge, AuditSource source,
+            RouteInlet<Batch> fluentd) {
         if (config.bool(DRY_RUN)) {
             DryRunSink sink = new DryRunSink();
-            return new Output("sink", sink, "deliver-batches.yaml", sink, sink, null);
+            return new Output(Map.of("sink", sink), "dry-run", sink, sink, null);
         }
         String output = config.string(OUTPUT);
         switch (output) {
             case "fluentd" -> {
-                FluentdSink sink = fluentd(config, state);
-                return new Output("sink", sink, "deliver-batches.yaml", sink, sink, new FluentdSessionOutput(sink,
-                        config.string(FORWARD_FLUENTD_SESSION_URL), config.integer(BATCH)));
+                FluentdTls tls = fluentdTls(config);
+                FluentdSink sink = new FluentdSink(tls, config.string(FORWARD_FLUENTD_URL),
+                        BatchMode.of(config.string(FORWARD_FLUENTD_BATCH_MODE)), state.path());
+                return new Output(Map.of("fluentd", sink, "fluentdTls", tls,
+                        "fluentdHttpClient", new FluentdConnections(FluentdConnections.RESPONSE_TIMEOUT)),
+                        "fluentd", sink, () -> { }, new FluentdSessionOutput(fluentd,
+                                config.string(FORWARD_FLUENTD_SESSION_URL), config.integer(BATCH)));
             }
             case "s3" -> {
                 S3ObjectStore store = S3ObjectStore.open(s3Settings(config));
@@ -138,18 +149,16 @@ final class Outputs {
                 source, Clock.systemUTC());
         SessionObjects sessions = new SessionObjects(store, config.string(FORWARD_S3_SESSION_PREFIX),
                 new DeadLetters(state.path()), Clock.systemUTC());
-        return new Output("panther", writer, "deliver-objects.yaml", writer, resource, sessions);
+        return new Output(Map.of("panther", writer), "objects", writer, resource, sessions);
     }
 
-    private static FluentdSink fluentd(ExporterConfig config, StateDirectory state) {
-        FluentdClient.Builder client = FluentdClient.builder()
-                .maxConnections(config.integer(FORWARD_FLUENTD_MAX_CONNECTIONS));
-        config.optionalPath(FORWARD_FLUENTD_CA).ifPresent(client::ca);
-        config.optionalPath(FORWARD_FLUENTD_CERT).ifPresent(client::cert);
-        config.optionalPath(FORWARD_FLUENTD_KEY).ifPresent(client::key);
-        config.optionalString(FORWARD_FLUENTD_KEY_PASSPHRASE).ifPresent(p -> client.keyPassphrase(p.toCharArray()));
-        return new FluentdSink(client.build(), config.string(FORWARD_FLUENTD_URL),
-                BatchMode.of(config.string(FORWARD_FLUENTD_BATCH_MODE)), state.path());
+    private static FluentdTls fluentdTls(ExporterConfig config) {
+        FluentdTls.Builder tls = FluentdTls.builder();
+        config.optionalPath(FORWARD_FLUENTD_CA).ifPresent(tls::ca);
+        config.optionalPath(FORWARD_FLUENTD_CERT).ifPresent(tls::cert);
+        config.optionalPath(FORWARD_FLUENTD_KEY).ifPresent(tls::key);
+        config.optionalString(FORWARD_FLUENTD_KEY_PASSPHRASE).ifPresent(p -> tls.keyPassphrase(p.toCharArray()));
+        return tls.build();
     }
 
     private static S3ObjectStore.Settings s3Settings(ExporterConfig config) {

@@ -16,7 +16,8 @@ import java.util.List;
 import java.util.Optional;
 
 import dev.tee.config.ExporterConfig;
-import dev.tee.pipeline.EventInlet;
+import dev.tee.event.AuditEvent;
+import dev.tee.pipeline.RouteInlet;
 import dev.tee.source.AuditSource;
 import dev.tee.source.ExportCursor;
 import dev.tee.source.ExportReader;
@@ -51,15 +52,15 @@ final class ReadPaths {
     }
 
     /**
-     * The reader, the route file that drives it, its state ({@code cursor}: the save-state route calls
-     * its {@code flush}), and how to stop it.
+     * The read path's name ({@code read-path} in the routes' preconditions: search or export), its
+     * reader, its state ({@code cursor}: the save-state route calls its {@code flush}), and how to stop it.
      */
-    record ReadPath(String routeFile, String beanName, Object reader, AuditSource source, Object cursor,
+    record ReadPath(String name, String beanName, Object reader, AuditSource source, Object cursor,
             Runnable saveState, AutoCloseable resource) {
     }
 
     static ReadPath open(ExporterConfig config, StateDirectory state, Instant startTime, TeleportClient teleport,
-            EventInlet inlet) throws InterruptedException {
+            RouteInlet<AuditEvent> inlet) throws InterruptedException {
         StateFile<LegacyCursor> legacy = new StateFile<>(state.file(LEGACY_STATE), LegacyCursor.class);
         StateFile<ExportCursor> export = new StateFile<>(state.file(EXPORT_STATE), ExportCursor.class);
         Optional<ExportCursor> savedExport = export.load();
@@ -73,7 +74,7 @@ final class ReadPaths {
                     new InFlight(InFlight.DEFAULT_LIMIT),
                     Math.max(config.integer(CONCURRENCY) / 4, 3), BACKLOG_DAYS, config.duration(TIMEOUT),
                     FIRST_BACKOFF, MAX_BACKOFF, Clock.systemUTC());
-            return new ReadPath("read-export.yaml", "exportReader", reader, reader, reader, reader::flush, reader);
+            return new ReadPath("export", "exportReader", reader, reader, reader, reader::flush, reader);
         }
         LegacyCursor resumeAt = legacy.load().orElse(LegacyCursor.startingAt(startTime));
         LOG.info("Reading with the search API from window {} (page key \"{}\", after event {})",
@@ -81,7 +82,7 @@ final class ReadPaths {
         DeliveryLedger<LegacyCursor> ledger = new DeliveryLedger<>(legacy::update, new InFlight(InFlight.DEFAULT_LIMIT));
         LegacySearchReader reader = new LegacySearchReader(teleport::getUnstructuredEvents, ledger, resumeAt,
                 config.duration(WINDOW_SIZE), config.integer(BATCH), config.list(TYPES), Clock.systemUTC());
-        return new ReadPath("read-search.yaml", "auditReader", reader, reader, legacy, legacy::flush, () -> { });
+        return new ReadPath("search", "auditReader", reader, reader, legacy, legacy::flush, () -> { });
     }
 
     /**

@@ -62,10 +62,18 @@ final class SessionsAndLocks {
         metrics.sessions(sessions::activeSessions, sessions::backlog, sessions::sessionsDone);
     }
 
-    /** Binds the beans and ties their threads to Camel's: started now, stopped before the routes stop. */
+    /** The {@code sessions} bean: registers each session.upload's recording for export. */
+    SessionExporter sessions() {
+        return sessions;
+    }
+
+    /** The {@code locks} bean: counts failed logins towards auto-locking. */
+    FailedLoginLocks locks() {
+        return locks;
+    }
+
+    /** Ties their threads to Camel's: started now, stopped before the routes stop. */
     void attach(Main main) {
-        main.bind("sessions", sessions);
-        main.bind("locks", locks);
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void beforeStop(BaseMainSupport main) {

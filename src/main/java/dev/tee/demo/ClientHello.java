@@ -6,14 +6,16 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The two fields of a TLS ClientHello a Teleport Proxy routes on, read from the raw bytes a client
- * sent, without taking part in the handshake: the server name (SNI) and the ALPN protocol list.
+ * What the demo's servers need to know of a TLS ClientHello before taking part in the handshake,
+ * read from the raw bytes a client sent: the server name (SNI) and the ALPN protocol list a Teleport
+ * Proxy routes on, and whether the client offers a session ticket to resume a TLS 1.2 session, which
+ * Fluentd refuses (see {@link FluentdStandIn}).
  *
  * <p>The ClientHello is the first handshake message (RFC 8446 §4.1.2, the same layout since TLS 1.0);
  * it may be split across several TLS records and arrive over several TCP reads, so
  * {@link #parse} says when it needs more bytes.
  */
-record ClientHello(Optional<String> serverName, List<String> protocols) {
+record ClientHello(Optional<String> serverName, List<String> protocols, boolean offersSessionTicket) {
 
     /** A ClientHello is small (a few hundred bytes); a client sending more before it is complete is not TLS. */
     static final int MAX_BYTES = 64 * 1024;
@@ -22,6 +24,7 @@ record ClientHello(Optional<String> serverName, List<String> protocols) {
     private static final int HANDSHAKE_CLIENT_HELLO = 1;
     private static final int EXTENSION_SERVER_NAME = 0;
     private static final int EXTENSION_ALPN = 16;
+    private static final int EXTENSION_SESSION_TICKET = 35;
     private static final int SERVER_NAME_HOST = 0;
 
     /** The bytes are not the start of a TLS ClientHello. */
@@ -92,8 +95,9 @@ record ClientHello(Optional<String> serverName, List<String> protocols) {
         hello.skip(hello.u8()); // legacy_compression_methods
         Optional<String> serverName = Optional.empty();
         List<String> protocols = List.of();
+        boolean offersSessionTicket = false;
         if (hello.remaining() == 0) {
-            return new ClientHello(serverName, protocols); // no extensions at all (SSL 3-era clients)
+            return new ClientHello(serverName, protocols, false); // no extensions at all (SSL 3-era clients)
         }
         Reader extensions = hello.slice(hello.u16());
         while (extensions.remaining() > 0) {
@@ -103,9 +107,12 @@ record ClientHello(Optional<String> serverName, List<String> protocols) {
                 serverName = serverName(data);
             } else if (type == EXTENSION_ALPN) {
                 protocols = protocols(data);
+            } else if (type == EXTENSION_SESSION_TICKET) {
+                // RFC 5077 §3.1: empty asks for a new ticket, a ticket asks to resume its session
+                offersSessionTicket = data.remaining() > 0;
             }
         }
-        return new ClientHello(serverName, protocols);
+        return new ClientHello(serverName, protocols, offersSessionTicket);
     }
 
     /** RFC 6066 §3: a list of (type, name); only host names (type 0) exist. */

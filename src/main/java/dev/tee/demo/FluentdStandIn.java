@@ -3,11 +3,14 @@ package dev.tee.demo;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -29,14 +32,16 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.InflaterInputStream;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509TrustManager;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -49,9 +54,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An HTTPS server that answers exactly like Fluentd 1.17+ {@code in_http} configured as Teleport's
+ * An HTTPS server that answers exactly like Fluentd 1.18 {@code in_http} configured as Teleport's
  * guide does ({@code <parse> @type json}, {@code <transport tls> client_cert_auth true}), records
  * what it accepts and can be told to fail (fluentd-s3-panther.md §1 and §7).
+ *
+ * <p>Its TLS behaves like Fluentd's OpenSSL server too: TLS 1.2 only, a client resuming a session
+ * is refused, and every connection it closes ends in a TCP reset. FluentdStandInTest lists what was
+ * compared with the real Fluentd 1.18.0.
  */
 public final class FluentdStandIn implements AutoCloseable {
 
@@ -62,17 +71,20 @@ public final class FluentdStandIn implements AutoCloseable {
     /** in_http's {@code decompression_size_limit} default. */
     private static final long DECOMPRESSED_SIZE_LIMIT = 256L * 1024 * 1024;
     private static final int MAX_CONNECTIONS = 64;
+    /** A TLS 1.2 record holding a fatal internal_error alert, as OpenSSL sends it before any ServerHello. */
+    private static final byte[] INTERNAL_ERROR_ALERT = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x50};
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger LOG = LoggerFactory.getLogger(FluentdStandIn.class);
 
-    private final SSLContext context;
+    private final X509ExtendedKeyManager keyManager;
+    private final X509TrustManager trustManager;
     private final String bind;
     private final Duration keepAliveTimeout;
     private final Path recordFile;
     private volatile int port;
 
     private final Object lifecycle = new Object();
-    private SSLServerSocket server;
+    private ServerSocket server;
     private ExecutorService workers;
     private Thread acceptor;
     private final Set<Socket> openSockets = ConcurrentHashMap.newKeySet();
@@ -82,6 +94,7 @@ public final class FluentdStandIn implements AutoCloseable {
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong connections = new AtomicLong();
     private final AtomicLong handshakes = new AtomicLong();
+    private final AtomicLong refusedResumptions = new AtomicLong();
 
     private int failuresLeft;
     private int failureStatus;
@@ -90,8 +103,8 @@ public final class FluentdStandIn implements AutoCloseable {
     private volatile Duration latency = Duration.ZERO;
 
     private FluentdStandIn(Builder builder) {
-        this.context = TlsMaterial.sslContext(TlsMaterial.keyManager(builder.serverChain, builder.serverKey),
-                TlsMaterial.trustManager(builder.clientCas));
+        this.keyManager = TlsMaterial.keyManager(builder.serverChain, builder.serverKey);
+        this.trustManager = TlsMaterial.trustManager(builder.clientCas);
         this.bind = builder.bind;
         this.port = builder.port;
         this.keepAliveTimeout = builder.keepAliveTimeout;
@@ -102,7 +115,10 @@ public final class FluentdStandIn implements AutoCloseable {
         return new Builder();
     }
 
-    /** Binds the port (the same one again after {@link #stop()}) and starts answering. */
+    /**
+     * Binds the port (the same one again after {@link #stop()}) and starts answering, with new TLS
+     * session state, as a restarted Fluentd has: the tickets it issued before are no longer valid.
+     */
     public FluentdStandIn start() {
         synchronized (lifecycle) {
             if (server != null) {
@@ -113,14 +129,9 @@ public final class FluentdStandIn implements AutoCloseable {
                     recordOut = new BufferedOutputStream(Files.newOutputStream(recordFile,
                             StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE));
                 }
-                SSLServerSocket socket = (SSLServerSocket) context.getServerSocketFactory().createServerSocket();
+                ServerSocket socket = new ServerSocket();
                 socket.setReuseAddress(true);
                 socket.bind(new InetSocketAddress(bind, port), 128);
-                // <transport tls> defaults: version TLSv1_2 pins min and max; client_cert_auth true; no ALPN
-                SSLParameters parameters = socket.getSSLParameters();
-                parameters.setProtocols(new String[] {"TLSv1.2"});
-                parameters.setNeedClientAuth(true);
-                socket.setSSLParameters(parameters);
                 server = socket;
                 port = socket.getLocalPort();
             } catch (IOException e) {
@@ -129,15 +140,19 @@ public final class FluentdStandIn implements AutoCloseable {
             }
             workers = new ThreadPoolExecutor(0, MAX_CONNECTIONS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
                     task -> daemon(task, "fluentd-stand-in-" + port + "-connection"));
-            SSLServerSocket listening = server;
+            ServerSocket listening = server;
             ExecutorService pool = workers;
-            acceptor = daemon(() -> accept(listening, pool), "fluentd-stand-in-" + port + "-accept");
+            TlsState tls = new TlsState(TlsMaterial.sslContext(keyManager, trustManager), new AtomicBoolean());
+            acceptor = daemon(() -> accept(listening, pool, tls), "fluentd-stand-in-" + port + "-accept");
             acceptor.start();
             return this;
         }
     }
 
-    /** Closes the port and every open connection, as a stopped Fluentd would; {@link #start()} reopens it. */
+    /**
+     * Closes the port and every open connection (a TLS one with close_notify, then the reset), as a
+     * stopped Fluentd does; {@link #start()} reopens it.
+     */
     public void stop() {
         synchronized (lifecycle) {
             if (server == null) {
@@ -220,6 +235,11 @@ public final class FluentdStandIn implements AutoCloseable {
         return handshakes.get();
     }
 
+    /** Connections refused because their ClientHello offered to resume a TLS session this run issued. */
+    public long refusedResumptionCount() {
+        return refusedResumptions.get();
+    }
+
     // ---- fault injection -------------------------------------------------------------------
 
     /**
@@ -267,7 +287,14 @@ public final class FluentdStandIn implements AutoCloseable {
 
     // ---- connections -----------------------------------------------------------------------
 
-    private void accept(SSLServerSocket listening, ExecutorService pool) {
+    /**
+     * What a Fluentd restart renews: the SSL context (its session ticket key and session cache) and
+     * whether a session ticket was issued since.
+     */
+    private record TlsState(SSLContext context, AtomicBoolean ticketIssued) {
+    }
+
+    private void accept(ServerSocket listening, ExecutorService pool, TlsState tls) {
         while (true) {
             Socket socket;
             try {
@@ -278,7 +305,7 @@ public final class FluentdStandIn implements AutoCloseable {
             connections.incrementAndGet();
             openSockets.add(socket);
             try {
-                pool.execute(() -> serve((SSLSocket) socket));
+                pool.execute(() -> serve(socket, tls));
             } catch (RejectedExecutionException e) {
                 openSockets.remove(socket);
                 closeQuietly(socket);
@@ -286,31 +313,112 @@ public final class FluentdStandIn implements AutoCloseable {
         }
     }
 
-    private void serve(SSLSocket socket) {
-        try (socket) {
+    private void serve(Socket tcp, TlsState tls) {
+        SSLSocket socket = null;
+        try (tcp) {
+            // Fluentd's server helper sets SO_LINGER 0 (linger_timeout): every close it makes is a TCP reset
+            tcp.setSoLinger(true, 0);
+            tcp.setTcpNoDelay(true);
+            socket = handshake(tcp, tls);
+            if (socket == null) {
+                return;
+            }
+            openSockets.add(socket); // for stop(), which closes it with close_notify
+            openSockets.remove(tcp);
             // in_http closes a connection idle for keepalive_timeout (any bytes read count as activity)
             socket.setSoTimeout((int) keepAliveTimeout.toMillis());
-            socket.setTcpNoDelay(true);
-            socket.startHandshake();
-            handshakes.incrementAndGet();
-            InputStream in = new BufferedInputStream(socket.getInputStream());
-            OutputStream out = new BufferedOutputStream(socket.getOutputStream());
-            boolean keepOpen = true;
-            while (keepOpen) {
-                InHttpRequest request = InHttpRequest.readHead(in);
-                if (request == null) {
-                    return;
-                }
-                requests.incrementAndGet();
-                keepOpen = exchange(request, in, out);
-            }
+            converse(socket);
         } catch (IOException e) {
             LOG.debug("Fluentd stand-in closed a connection: {}", e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            openSockets.remove(socket);
+            openSockets.remove(tcp);
+            if (socket != null) {
+                openSockets.remove(socket);
+            }
         }
+    }
+
+    /** Answers requests until the client, an answer or the keep-alive timeout closes the connection. */
+    private void converse(SSLSocket socket) throws IOException, InterruptedException {
+        InputStream in = new BufferedInputStream(socket.getInputStream());
+        OutputStream out = new BufferedOutputStream(socket.getOutputStream());
+        try {
+            while (true) {
+                InHttpRequest request = InHttpRequest.readHead(in);
+                if (request == null) {
+                    socket.close(); // answers the client's close_notify with ours
+                    return;
+                }
+                requests.incrementAndGet();
+                if (!exchange(request, in, out)) {
+                    // Fluentd closes right after the answer: its close_notify, held back by Nagle
+                    // behind the answer, is dropped by the reset
+                    return;
+                }
+            }
+        } catch (SocketTimeoutException e) {
+            socket.close(); // close_notify, then the reset
+        }
+    }
+
+    /**
+     * Reads the ClientHello, refuses a resumption, else completes the TLS handshake over the same
+     * connection; null when refused. No deadline: Fluentd waits for a handshake as long as it takes,
+     * its keep-alive timer starts after it.
+     */
+    private SSLSocket handshake(Socket tcp, TlsState tls) throws IOException {
+        ByteArrayOutputStream consumed = new ByteArrayOutputStream();
+        ClientHello hello = readClientHello(tcp.getInputStream(), consumed);
+        // Fluentd's TLS server verifies client certificates but sets no session id context
+        // (fluent/fluentd#3632), so OpenSSL refuses a client offering a session ticket it can decrypt
+        // with a fatal alert (logged as "session id context uninitialized"). Java's server does not
+        // say which tickets it issued: any ticket counts as this run's once it has issued one.
+        if (hello != null && hello.offersSessionTicket() && tls.ticketIssued().get()) {
+            refusedResumptions.incrementAndGet();
+            tcp.getOutputStream().write(INTERNAL_ERROR_ALERT);
+            tcp.getOutputStream().flush();
+            return null;
+        }
+        SSLSocket socket = (SSLSocket) tls.context().getSocketFactory()
+                .createSocket(tcp, new ByteArrayInputStream(consumed.toByteArray()), true);
+        // <transport tls> defaults: version TLSv1_2 pins min and max; client_cert_auth true; no ALPN
+        SSLParameters parameters = socket.getSSLParameters();
+        parameters.setProtocols(new String[] {"TLSv1.2"});
+        parameters.setNeedClientAuth(true);
+        socket.setSSLParameters(parameters);
+        socket.startHandshake();
+        handshakes.incrementAndGet();
+        tls.ticketIssued().set(true);
+        // nor does OpenSSL cache a session without a session id context when it verifies clients: a
+        // client offering only the session's id gets a full handshake, so Java's server forgets it
+        socket.getSession().invalidate();
+        return socket;
+    }
+
+    /**
+     * Reads until a whole ClientHello arrived, keeping every byte read in {@code consumed}; null when
+     * the bytes are something else or the client stops first, for the TLS engine to answer.
+     */
+    private static ClientHello readClientHello(InputStream in, ByteArrayOutputStream consumed) throws IOException {
+        byte[] buffer = new byte[ClientHello.MAX_BYTES];
+        int length = 0;
+        ClientHello hello = null;
+        while (hello == null && length < buffer.length) {
+            int read = in.read(buffer, length, buffer.length - length);
+            if (read < 0) {
+                break;
+            }
+            length += read;
+            try {
+                hello = ClientHello.parse(buffer, length).orElse(null);
+            } catch (ClientHello.MalformedException e) {
+                break;
+            }
+        }
+        consumed.write(buffer, 0, length);
+        return hello;
     }
 
     /** One request and its answer; false when the connection must close afterwards. */

@@ -25,7 +25,7 @@ final class InHttpRequest {
         }
     }
 
-    /** The body grew past the limit; in_http answers 413 and closes. */
+    /** More than the limit of body bytes arrived; in_http answers 413 and closes. */
     static final class TooLargeException extends IOException {
         TooLargeException() {
             super("body too large");
@@ -140,7 +140,11 @@ final class InHttpRequest {
         return value != null && value.toLowerCase(Locale.ROOT).contains("chunked");
     }
 
-    /** Reads the body (Content-Length or chunked), refusing to hold more than {@code limit} bytes. */
+    /**
+     * Reads the body (Content-Length or chunked), refusing to hold more than {@code limit} bytes. As
+     * in_http counts the body bytes it received, the refusal comes once the byte past the limit
+     * arrived, whatever a Content-Length or chunk size announced.
+     */
     byte[] readBody(InputStream in, long limit) throws IOException {
         if (chunked()) {
             return readChunked(in, limit);
@@ -150,6 +154,7 @@ final class InHttpRequest {
             return new byte[0];
         }
         if (length > limit) {
+            in.skipNBytes(limit + 1);
             throw new TooLargeException();
         }
         byte[] body = in.readNBytes((int) length);
@@ -183,6 +188,7 @@ final class InHttpRequest {
                 return body.toByteArray();
             }
             if (body.size() + size > limit) {
+                in.skipNBytes(limit - body.size() + 1);
                 throw new TooLargeException();
             }
             byte[] chunk = in.readNBytes((int) size);

@@ -29,7 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sets up what an operator sees of a running exporter: the `metrics` bean the routes count with,
+ * Sets up what an operator sees of a running exporter: the metrics the routes count with (the `metrics` bean),
  * JMX attributes, readiness checks for Teleport, the output and the lag beside Camel's own route
  * checks, Prometheus metrics with Camel's route metrics, the management HTTP server (health and
  * metrics, on `management.host:management.port`), and the progress line.
@@ -44,14 +44,13 @@ public final class Observability {
     }
 
     /**
-     * Installs everything on {@code main} before it starts and returns the metrics (bound as the
-     * routes' `metrics` bean). Call it before the configuration's own camel.* properties are added, so
+     * Installs everything on {@code main} before it starts and returns the metrics (the caller binds
+     * them as the routes' `metrics` bean). Call it before the configuration's own camel.* properties are added, so
      * that those win.
      */
     public static ExporterMetrics install(Main main, ExporterConfig config, Acknowledger acknowledger,
             OutputCounters output, AuditSource source, TeleportReachability teleport) {
         ExporterMetrics metrics = new ExporterMetrics(acknowledger, output, source, teleport, Clock.systemUTC());
-        main.bind("metrics", metrics);
         int port = config.integer(MANAGEMENT_PORT);
         if (port > 0) {
             String host = config.string(MANAGEMENT_HOST);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -13,8 +14,14 @@ import java.util.Optional;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult.HandshakeStatus;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 
+import dev.tee.tls.Certificate;
+import dev.tee.tls.CertificateAuthority;
+import dev.tee.tls.KeyKind;
+import dev.tee.tls.TlsMaterial;
 import org.junit.jupiter.api.Test;
 
 class ClientHelloTest {
@@ -62,6 +69,27 @@ class ClientHelloTest {
         ClientHello parsed = ClientHello.parse(fragmented, fragmented.length).orElseThrow();
         assertThat(parsed.protocols()).containsExactly(AUTH, "h2");
         assertThat(parsed.serverName()).contains("teleport.cluster.local");
+    }
+
+    @Test
+    void tellsWhetherTheClientOffersASessionTicketToResumeATls12Session() throws Exception {
+        CertificateAuthority ca = CertificateAuthority.create("ClientHello test CA", KeyKind.EC, 0, Duration.ofDays(1));
+        Certificate server = ca.leaf("localhost").dnsNames("localhost").forServer().issue();
+        SSLContext serverContext = TlsMaterial.sslContext(
+                TlsMaterial.keyManager(List.of(server.x509()), server.keyPair().getPrivate()),
+                TlsMaterial.trustManager(List.of(ca.certificate().x509())));
+        SSLContext clientContext = TlsMaterial.sslContext(null, TlsMaterial.trustManager(List.of(ca.certificate().x509())));
+        byte[] fresh = firstFlight(clientEngine(clientContext));
+
+        // a full handshake with a TLS 1.2 server (as Fluentd's) leaves the client a ticket for that host and port
+        SSLEngine serverEngine = serverContext.createSSLEngine();
+        serverEngine.setUseClientMode(false);
+        serverEngine.setEnabledProtocols(new String[] {"TLSv1.2"});
+        handshake(clientEngine(clientContext), serverEngine);
+        byte[] resuming = firstFlight(clientEngine(clientContext));
+
+        assertThat(ClientHello.parse(fresh, fresh.length).orElseThrow().offersSessionTicket()).isFalse();
+        assertThat(ClientHello.parse(resuming, resuming.length).orElseThrow().offersSessionTicket()).isTrue();
     }
 
     @Test
@@ -125,12 +153,12 @@ class ClientHelloTest {
                 .isEqualTo(FakeProxy.Route.Destination.WEB);
         assertThat(route(cluster, "proxy.example.com", "teleport-reversetunnel").reason())
                 .isEqualTo("no route for ALPN [teleport-reversetunnel]");
-        assertThat(FakeProxy.route(new ClientHello(Optional.empty(), List.of(AUTH)), cluster, false).reason())
+        assertThat(FakeProxy.route(new ClientHello(Optional.empty(), List.of(AUTH), false), cluster, false).reason())
                 .isEqualTo("TLS routing is disabled on this proxy");
     }
 
     private static FakeProxy.Route route(String clusterName, String serverName, String... protocols) {
-        return FakeProxy.route(new ClientHello(Optional.ofNullable(serverName), List.of(protocols)), clusterName, true);
+        return FakeProxy.route(new ClientHello(Optional.ofNullable(serverName), List.of(protocols), false), clusterName, true);
     }
 
     /** The first flight of a JDK TLS client with this SNI and ALPN list: one record holding the ClientHello. */
@@ -145,12 +173,66 @@ class ClientHelloTest {
         }
         parameters.setApplicationProtocols(protocols);
         engine.setSSLParameters(parameters);
-        ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
-        engine.wrap(ByteBuffer.allocate(0), out);
+        return firstFlight(engine);
+    }
+
+    /** The bytes a client engine sends first: its ClientHello, offering a session it has for the peer. */
+    static byte[] firstFlight(SSLEngine client) throws SSLException {
+        ByteBuffer out = ByteBuffer.allocate(client.getSession().getPacketBufferSize());
+        client.wrap(ByteBuffer.allocate(0), out);
         out.flip();
         byte[] bytes = new byte[out.remaining()];
         out.get(bytes);
         return bytes;
+    }
+
+    private static SSLEngine clientEngine(SSLContext context) {
+        SSLEngine engine = context.createSSLEngine("localhost", 8443);
+        engine.setUseClientMode(true);
+        return engine;
+    }
+
+    /** A whole handshake between two engines, in memory. */
+    private static void handshake(SSLEngine client, SSLEngine server) throws SSLException {
+        ByteBuffer toServer = ByteBuffer.allocate(64 * 1024);
+        ByteBuffer toClient = ByteBuffer.allocate(64 * 1024);
+        ByteBuffer application = ByteBuffer.allocate(64 * 1024);
+        client.beginHandshake();
+        server.beginHandshake();
+        for (int step = 0; step < 100; step++) {
+            if (!handshaking(client) && !handshaking(server)) {
+                return;
+            }
+            advance(client, toClient, toServer, application);
+            advance(server, toServer, toClient, application);
+        }
+        throw new AssertionError("the handshake did not finish");
+    }
+
+    private static boolean handshaking(SSLEngine engine) {
+        HandshakeStatus status = engine.getHandshakeStatus();
+        return status != HandshakeStatus.NOT_HANDSHAKING && status != HandshakeStatus.FINISHED;
+    }
+
+    private static void advance(SSLEngine engine, ByteBuffer incoming, ByteBuffer outgoing, ByteBuffer application)
+            throws SSLException {
+        switch (engine.getHandshakeStatus()) {
+            case NEED_WRAP -> engine.wrap(ByteBuffer.allocate(0), outgoing);
+            case NEED_UNWRAP -> {
+                incoming.flip();
+                engine.unwrap(incoming, application);
+                incoming.compact();
+                application.clear();
+            }
+            case NEED_TASK -> {
+                for (Runnable task = engine.getDelegatedTask(); task != null; task = engine.getDelegatedTask()) {
+                    task.run();
+                }
+            }
+            default -> {
+                // NOT_HANDSHAKING, FINISHED: nothing to do; NEED_UNWRAP_AGAIN is DTLS only
+            }
+        }
     }
 
     /** The same handshake payload re-cut into records of at most {@code size} bytes. */

@@ -144,13 +144,15 @@ class AuditRoutesTest {
         main.bind("locks", new FailedLoginLocks(FailedLoginLocks.Settings.of(false, 3, Duration.ofMinutes(1),
                 Duration.ZERO, false), new StateFile<>(storage.resolve("locks.json"), FailedLoginState.class),
                 lock -> { }, Clock.systemUTC()));
-        main.configure().withRoutesIncludePattern(
-                "file:routes/audit.yaml,file:routes/read-search.yaml,file:routes/deliver-batches.yaml");
+        // every route file, as the exporter loads them; the preconditions pick the search API and a sink bean
+        main.configure().withRoutesIncludePattern("file:routes/*.yaml");
+        main.addInitialProperty("read-path", "search");
+        main.addInitialProperty("delivery", "dry-run");
         main.configure().withJmxEnabled(false);
         main.addInitialProperty("batch", "3");
         main.addInitialProperty("poll-period-ms", "50");
         main.addInitialProperty("batch-timeout-ms", "200");
-        main.addInitialProperty("retry-initial-delay-ms", "10");
+        main.addInitialProperty("retry-delay-ms", "10");
         main.addInitialProperty("retry-max-delay-ms", "100");
         main.start();
     }

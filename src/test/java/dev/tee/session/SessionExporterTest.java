@@ -29,11 +29,13 @@ import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
 import dev.tee.event.EventJson;
 import dev.tee.sink.fluentd.BatchMode;
-import dev.tee.sink.fluentd.FluentdClient;
+import dev.tee.sink.fluentd.FluentdConnections;
 import dev.tee.sink.fluentd.FluentdSink;
+import dev.tee.sink.fluentd.FluentdTls;
 import dev.tee.teleport.IdentityFile;
 import dev.tee.teleport.TeleportClient;
 import dev.tee.testing.Fixtures;
+import dev.tee.testing.FluentdRoute;
 import io.grpc.Status;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,7 +58,7 @@ class SessionExporterTest {
 
     private DemoEnvironment world;
     private TeleportClient teleport;
-    private FluentdSink fluentd;
+    private FluentdRoute fluentd;
     private final List<SessionExporter> exporters = new ArrayList<>();
 
     @BeforeAll
@@ -70,9 +72,11 @@ class SessionExporterTest {
     void startServers() {
         world = DemoEnvironment.start(dir.resolve("world"), List.of(), builder -> { });
         teleport = new TeleportClient(world.teleport().address(), IdentityFile.load(world.dir().resolve("identity")));
-        FluentdClient client = FluentdClient.builder().ca(world.dir().resolve("fluentd-ca.crt"))
+        FluentdTls tls = FluentdTls.builder().ca(world.dir().resolve("fluentd-ca.crt"))
                 .cert(world.dir().resolve("fluentd-client.crt")).key(world.dir().resolve("fluentd-client.key")).build();
-        fluentd = new FluentdSink(client, world.fluentd().url("/" + DemoEnvironment.AUDIT_TAG), BatchMode.BATCH, dir);
+        String url = world.fluentd().url("/" + DemoEnvironment.AUDIT_TAG);
+        fluentd = FluentdRoute.start(new FluentdSink(tls, url, BatchMode.BATCH, dir), tls, url, 4,
+                FluentdConnections.RESPONSE_TIMEOUT);
     }
 
     @AfterEach
@@ -289,7 +293,7 @@ class SessionExporterTest {
         await().atMost(PATIENCE).until(() -> sessions.sessionsDone() == 1);
         assertThat(indexes(SID)).containsExactlyElementsOf(LongStream.range(0, 866).boxed().toList());
         assertThat(sessions.failedSessions()).isZero();
-        assertThat(fluentd.requestsFailed()).isEqualTo(6);
+        assertThat(fluentd.sink().requestsFailed()).isEqualTo(6);
     }
 
     @Test
@@ -354,7 +358,7 @@ class SessionExporterTest {
         Files.createDirectories(file.getParent());
         Files.writeString(file, "{\"sessionId\":");
         SessionExporter sessions = new SessionExporter(settings(1), store(), teleport,
-                new FluentdSessionOutput(fluentd, world.fluentd().url("/session"), 20), Clock.systemUTC());
+                new FluentdSessionOutput(fluentd.inlet(), world.fluentd().url("/session"), 20), Clock.systemUTC());
 
         assertThatThrownBy(sessions::start).isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("storage: " + file + " is corrupt");
@@ -365,7 +369,7 @@ class SessionExporterTest {
 
     private SessionExporter exporter(SessionSettings settings) {
         SessionExporter sessions = new SessionExporter(settings, store(), teleport,
-                new FluentdSessionOutput(fluentd, world.fluentd().url("/session"), 20), Clock.systemUTC());
+                new FluentdSessionOutput(fluentd.inlet(), world.fluentd().url("/session"), 20), Clock.systemUTC());
         exporters.add(sessions);
         sessions.start();
         return sessions;

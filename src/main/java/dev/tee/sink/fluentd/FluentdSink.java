@@ -1,36 +1,63 @@
 package dev.tee.sink.fluentd;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 import dev.tee.config.ConfigException;
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
 import dev.tee.sink.DeadLetters;
 import dev.tee.sink.OutputCounters;
-import dev.tee.sink.Sink;
+import org.apache.camel.Exchange;
+import org.apache.hc.core5.http.NoHttpResponseException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers batches of events to Fluentd: 200 settles what was sent, a rejection (4xx) is narrowed
- * down to the events Fluentd refuses, which go to the dead-letter file, and anything else is a
- * {@link FluentdUnavailableException} for the route to retry. Re-calling {@link #deliver} on the same
- * Batch after a failure sends only its unsettled events.
+ * The {@code fluentd} bean of the fluentd-deliver route (routes/deliver-fluentd.yaml), which POSTs
+ * a batch to Fluentd's in_http through camel-http until every event is settled: this bean says what
+ * each POST carries and what Fluentd's answer means. 200 settles what was sent; a refusal (4xx) is
+ * narrowed down to the events Fluentd refuses, which go to the dead-letter file; anything else is a
+ * {@link FluentdUnavailableException} that the caller retries (the audit route redelivers, the
+ * session export waits). Delivering the same Batch again sends only its unsettled events.
  */
-public final class FluentdSink implements Sink, OutputCounters {
+public final class FluentdSink implements OutputCounters {
+
+    /** The route's endpoint; the body is a {@link Batch}. */
+    public static final String ENDPOINT = "direct:fluentd-deliver";
+    /** Header naming another URL than {@code forward.fluentd.url} (session recordings). */
+    public static final String TARGET_HEADER = "FluentdTarget";
 
     static final String URL_KEY = "forward.fluentd.url";
+    /** How much of a response body is kept (for dead letters and messages). */
+    static final int RESPONSE_LIMIT = 1024;
 
+    private static final String BATCH = "FluentdBatch";
+    private static final String TARGET = "FluentdUrl";
+    private static final String SENT = "FluentdSent";
+    private static final String NARROWING = "FluentdNarrowing";
+    private static final String TALLY = "FluentdTally";
     private static final Logger LOG = LoggerFactory.getLogger(FluentdSink.class);
     private static final int LOGGED_RESPONSE_CHARS = 200;
 
-    private final FluentdClient client;
+    private final FluentdTls tls;
     private final String url;
     private final BatchMode mode;
     private final DeadLetters deadLetters;
@@ -41,89 +68,118 @@ public final class FluentdSink implements Sink, OutputCounters {
     private final AtomicLong requestsFailed = new AtomicLong();
 
     /**
-     * @param client the connection pool to Fluentd (closed with this sink)
+     * @param tls the endpoint's TLS side, for what a failed handshake means
      * @param url {@code forward.fluentd.url}, where audit events go
      * @param mode {@code forward.fluentd.batch-mode}
      * @param stateDirectory {@code storage}: where {@code dead-letter.jsonl} is written
      */
-    public FluentdSink(FluentdClient client, String url, BatchMode mode, Path stateDirectory) {
-        this.client = client;
+    public FluentdSink(FluentdTls tls, String url, BatchMode mode, Path stateDirectory) {
+        this.tls = tls;
         this.url = checkedUrl(url);
         this.mode = mode;
         this.deadLetters = new DeadLetters(stateDirectory);
     }
 
-    /** Delivers {@code batch} to the audit URL; see {@link #deliver(String, Batch)}. */
-    @Override
-    public void deliver(Batch batch) {
-        deliver(url, batch, audit);
+    /** The route's first step: keeps the batch and its URL aside, as the body becomes each request in turn. */
+    public void begin(Exchange exchange) {
+        Batch batch = exchange.getMessage().getBody(Batch.class);
+        String target = exchange.getMessage().getHeader(TARGET_HEADER, String.class);
+        exchange.setProperty(BATCH, batch);
+        exchange.setProperty(TARGET, target == null ? url : target);
+        exchange.setProperty(TALLY, target == null ? audit : sessions);
+        exchange.getMessage().removeHeaders("*");
+        exchange.getMessage().setHeader(Exchange.HTTP_URI, target == null ? url : target);
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
+    }
+
+    /** Whether the route's loop has more to send: some event of the batch is not settled yet. */
+    public boolean hasUnsettled(Exchange exchange) {
+        return !batch(exchange).allSettled();
     }
 
     /**
-     * Delivers the unsettled events of {@code batch} to {@code target} and settles each one Fluentd
-     * accepted (200) or rejected (4xx, dead-lettered). Returns when every event is settled.
-     *
-     * @throws FluentdUnavailableException when Fluentd cannot take them now; the events settled so far
-     *     stay settled, so calling again with the same batch resumes where this call stopped
+     * The body of the next POST: the unsettled events as one JSON array, or, in single mode or while
+     * narrowing down a refusal, the first unsettled event alone.
      */
-    public void deliver(String target, Batch batch) {
-        deliver(target, batch, sessions);
+    public void nextRequest(Exchange exchange) {
+        Batch batch = batch(exchange);
+        List<Integer> pending = unsettled(batch);
+        boolean one = mode == BatchMode.SINGLE || pending.size() == 1
+                || Boolean.TRUE.equals(exchange.getProperty(NARROWING, Boolean.class));
+        List<Integer> sent = one ? pending.subList(0, 1) : pending;
+        exchange.setProperty(SENT, sent);
+        exchange.getMessage().setBody(one ? batch.events().get(sent.get(0)).json() : array(batch, sent));
     }
 
-    private void deliver(String target, Batch batch, Tally tally) {
-        List<Integer> pending = unsettled(batch);
-        if (pending.isEmpty()) {
+    /**
+     * Fluentd's answer to the last POST: 200 settles its events; a refusal of several events starts
+     * sending them one by one, a refusal of one dead-letters it; anything else is thrown.
+     *
+     * @throws FluentdUnavailableException for any other status (5xx, 408, 429, other 2xx, 3xx)
+     */
+    @SuppressWarnings("unchecked")
+    public void answered(Exchange exchange) {
+        int status = exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+        Batch batch = batch(exchange);
+        List<Integer> sent = exchange.getProperty(SENT, List.class);
+        Tally tally = exchange.getProperty(TALLY, Tally.class);
+        String target = exchange.getProperty(TARGET, String.class);
+        if (status == 200) {
+            sent.forEach(batch::settle);
+            tally.sent.addAndGet(sent.size());
+            if (!hasUnsettled(exchange)) {
+                tally.batches.incrementAndGet();
+            }
             return;
         }
-        if (mode == BatchMode.BATCH && pending.size() > 1) {
-            FluentdClient.Response response = post(target, array(batch, pending));
-            if (response.status() == 200) {
-                pending.forEach(batch::settle);
-                tally.sent.addAndGet(pending.size());
-            } else if (rejected(response.status())) {
-                // one bad event must not hold back the others: find it by sending them one by one
-                LOG.debug("Fluentd at {} rejected a batch of {} with {}; sending its events one by one",
-                        FluentdClient.printable(target), pending.size(), response.status());
-                sendEach(target, batch, pending, tally);
-            } else {
-                throw unavailable(target, response.status());
-            }
-        } else {
-            sendEach(target, batch, pending, tally);
+        requestsFailed.incrementAndGet();
+        if (!rejected(status)) {
+            throw unavailable(target, status);
         }
-        tally.batches.incrementAndGet();
-    }
-
-    private void sendEach(String target, Batch batch, List<Integer> positions, Tally tally) {
-        for (int position : positions) {
-            AuditEvent event = batch.events().get(position);
-            FluentdClient.Response response = post(target, event.json());
-            if (response.status() == 200) {
-                batch.settle(position);
-                tally.sent.incrementAndGet();
-            } else if (rejected(response.status())) {
-                deadLetters.append(event, response.status(), response.body(), FluentdClient.printable(target));
-                batch.settle(position);
-                tally.deadLettered.incrementAndGet();
-                LOG.warn("dead-lettered event {} ({}): Fluentd answered {}: {}", event.id(), event.type(),
-                        response.status(), oneLine(response.body()));
-            } else {
-                throw unavailable(target, response.status());
-            }
+        if (sent.size() > 1) {
+            // one bad event must not hold back the others: find it by sending them one by one
+            LOG.debug("Fluentd at {} rejected a batch of {} with {}; sending its events one by one",
+                    printable(target), sent.size(), status);
+            exchange.setProperty(NARROWING, true);
+            return;
+        }
+        AuditEvent event = batch.events().get(sent.get(0));
+        String response = head(exchange.getMessage().getBody(String.class));
+        deadLetters.append(event, status, response, printable(target));
+        batch.settle(sent.get(0));
+        tally.deadLettered.incrementAndGet();
+        LOG.warn("dead-lettered event {} ({}): Fluentd answered {}: {}", event.id(), event.type(), status,
+                oneLine(response));
+        if (!hasUnsettled(exchange)) {
+            tally.batches.incrementAndGet();
         }
     }
 
-    private FluentdClient.Response post(String target, byte[] body) {
-        try {
-            FluentdClient.Response response = client.post(target, body);
-            if (response.status() != 200) {
-                requestsFailed.incrementAndGet();
-            }
-            return response;
-        } catch (FluentdUnavailableException e) {
-            requestsFailed.incrementAndGet();
-            throw e;
-        }
+    /** The route's last step: the body is the batch again. */
+    public void end(Exchange exchange) {
+        exchange.getMessage().removeHeaders("*");
+        exchange.getMessage().setBody(batch(exchange));
+    }
+
+    /**
+     * The POST got no answer (refused, timed out, TLS failure): says why, in one sentence.
+     *
+     * @throws FluentdUnavailableException always
+     */
+    public void unreachable(Exchange exchange) {
+        requestsFailed.incrementAndGet();
+        Exception caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
+        IOException e = caught instanceof IOException io ? io : new IOException(String.valueOf(caught), caught);
+        String hint = !tls.presentsCertificate() && (e instanceof SSLException || e instanceof SocketException)
+                ? " (no client certificate is set; Fluentd with client_cert_auth needs " + FluentdTls.CERT_KEY
+                        + " and " + FluentdTls.KEY_KEY + ")"
+                : "";
+        String target = exchange.getProperty(TARGET, String.class);
+        throw new FluentdUnavailableException("Fluentd at " + printable(target) + " " + problem(e) + hint, e);
+    }
+
+    private static Batch batch(Exchange exchange) {
+        return exchange.getProperty(BATCH, Batch.class);
     }
 
     /**
@@ -136,7 +192,65 @@ public final class FluentdSink implements Sink, OutputCounters {
 
     private static FluentdUnavailableException unavailable(String target, int status) {
         return new FluentdUnavailableException(
-                "Fluentd at " + FluentdClient.printable(target) + " answered " + status + " (expected 200)", status);
+                "Fluentd at " + printable(target) + " answered " + status + " (expected 200)", status);
+    }
+
+    /** What went wrong, as the rest of a sentence that starts with "Fluentd at URL". */
+    private String problem(IOException e) {
+        String alert = e instanceof SSLException ? receivedAlert(e.getMessage()) : null;
+        if (alert != null && !alert.contains("certificate") && !alert.equals("unknown_ca")) {
+            // e.g. internal_error: the answer of Fluentd's OpenSSL to a resumed session (fluent/fluentd#3632)
+            return "refuses the TLS handshake: it sent the alert " + alert;
+        }
+        return "is unreachable: " + describe(e);
+    }
+
+    /** The alert name in the JDK's "Received fatal alert: NAME", or null. */
+    static String receivedAlert(String message) {
+        String marker = "Received fatal alert: ";
+        int at = message == null ? -1 : message.indexOf(marker);
+        return at < 0 ? null : message.substring(at + marker.length()).strip();
+    }
+
+    private String describe(IOException e) {
+        if (e instanceof SSLPeerUnverifiedException) {
+            return "TLS: the server certificate does not match the host name (" + e.getMessage() + ")";
+        }
+        if (e instanceof SSLHandshakeException) {
+            if (causedBy(e, CertPathBuilderException.class) || causedBy(e, CertPathValidatorException.class)) {
+                return "TLS: the server certificate is not signed by a CA in " + tls.trustSource();
+            }
+            String message = String.valueOf(e.getMessage());
+            if (message.contains("No subject alternative") || message.contains("No name matching")) {
+                return "TLS: the server certificate does not match the host name (" + message + ")";
+            }
+            if (message.contains("fatal alert") && message.contains("certificate")) {
+                return "TLS: Fluentd refused our client certificate (" + FluentdTls.CERT_KEY + "): " + message;
+            }
+            return "TLS handshake failed: " + message;
+        }
+        if (e instanceof ConnectException) {
+            return "connection refused";
+        }
+        if (e instanceof InterruptedIOException) {
+            return "timed out";
+        }
+        if (e instanceof UnknownHostException) {
+            return "unknown host " + e.getMessage();
+        }
+        if (e instanceof NoHttpResponseException) {
+            return "the connection closed without an answer";
+        }
+        return e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (type.isInstance(cause)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static List<Integer> unsettled(Batch batch) {
@@ -167,9 +281,29 @@ public final class FluentdSink implements Sink, OutputCounters {
         return body.toByteArray();
     }
 
+    private static String head(String response) {
+        if (response == null) {
+            return "";
+        }
+        byte[] bytes = response.getBytes(StandardCharsets.UTF_8);
+        return bytes.length <= RESPONSE_LIMIT ? response
+                : new String(bytes, 0, RESPONSE_LIMIT, StandardCharsets.UTF_8);
+    }
+
     private static String oneLine(String response) {
         String line = response.strip().replaceAll("\\s*[\\r\\n]+\\s*", " / ");
         return line.length() <= LOGGED_RESPONSE_CHARS ? line : line.substring(0, LOGGED_RESPONSE_CHARS) + "...";
+    }
+
+    /** The URL without user info or query, for messages. */
+    static String printable(String url) {
+        try {
+            URI uri = URI.create(url);
+            return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
+                    + (uri.getRawPath() == null ? "" : uri.getRawPath());
+        } catch (IllegalArgumentException e) {
+            return "(malformed URL)";
+        }
     }
 
     private static String checkedUrl(String url) {
@@ -230,17 +364,10 @@ public final class FluentdSink implements Sink, OutputCounters {
         return deadLetters.file();
     }
 
-    /** Closes the connection pool. */
-    @Override
-    public void close() {
-        client.close();
-    }
-
     /** Events acknowledged, events dead-lettered and batches completed, for one kind of events. */
     private static final class Tally {
         final AtomicLong sent = new AtomicLong();
         final AtomicLong deadLettered = new AtomicLong();
         final AtomicLong batches = new AtomicLong();
     }
-
 }

@@ -17,13 +17,13 @@ import dev.tee.event.Batch;
 import dev.tee.event.EventJson;
 import dev.tee.sink.OutputUnavailableException;
 import dev.tee.testing.Fixtures;
+import dev.tee.testing.FluentdRoute;
 import org.apache.camel.CamelContext;
 import org.apache.camel.builder.RouteBuilder;
-import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The sink called as the routes call it: a bean step whose failures Camel redelivers. */
+/** The fluentd-deliver route called as audit-deliver calls it: a step whose failures Camel redelivers. */
 class FluentdSinkRouteTest {
 
     @TempDir
@@ -43,20 +43,21 @@ class FluentdSinkRouteTest {
             events.add(new AuditEvent("route-" + i, node.path("event").asText(), Instant.EPOCH, 0,
                     EventJson.toStruct(node)));
         }
-        FluentdClient client = FluentdClient.builder()
+        FluentdTls tls = FluentdTls.builder()
                 .cert(pki.clientCertFile()).key(pki.clientKeyFile()).ca(pki.caFile()).build();
-        try (FluentdStandIn standIn = pki.standIn().build().start();
-                FluentdSink sink = new FluentdSink(client, standIn.url("/test.log"), BatchMode.BATCH, dir.resolve("state"));
-                CamelContext camel = new DefaultCamelContext()) {
-            camel.getRegistry().bind("sink", sink);
+        try (FluentdStandIn standIn = pki.standIn().build().start()) {
+            FluentdSink sink = new FluentdSink(tls, standIn.url("/test.log"), BatchMode.BATCH, dir.resolve("state"));
+            try (FluentdRoute route = FluentdRoute.start(sink, tls, standIn.url("/test.log"), 4,
+                    FluentdConnections.RESPONSE_TIMEOUT)) {
+            CamelContext camel = route.camel();
+            // as audit-deliver calls it: the whole delivery again after each failure
             camel.addRoutes(new RouteBuilder() {
                 @Override
                 public void configure() {
                     onException(OutputUnavailableException.class).maximumRedeliveries(-1).redeliveryDelay(10);
-                    from("direct:deliver").bean("sink", "deliver");
+                    from("direct:deliver").to(FluentdSink.ENDPOINT);
                 }
             });
-            camel.start();
             standIn.failNext(2, 503);
             Batch batch = new Batch(events);
             camel.createProducerTemplate().sendBody("direct:deliver", batch);
@@ -68,6 +69,7 @@ class FluentdSinkRouteTest {
             assertThat(sink.deadLettered()).isEqualTo(1);
             // two 503s redelivered by Camel, the batch Fluentd rejected, then its 20 events one by one
             assertThat(standIn.requestCount()).isEqualTo(2 + 1 + 20);
+            }
         }
     }
 }

@@ -31,6 +31,7 @@ import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
 import dev.tee.event.EventJson;
 import dev.tee.testing.Fixtures;
+import dev.tee.testing.FluentdRoute;
 import dev.tee.tls.KeyKind;
 import dev.tee.tls.PemFormat;
 import org.junit.jupiter.api.AfterEach;
@@ -66,7 +67,7 @@ class FluentdSinkTest {
 
     @Test
     void deliversEveryFixtureEventExactlyOnceWithTheGoHandlersBytesInBatchesOf20() {
-        FluentdSink sink = sink(BatchMode.BATCH);
+        Delivery sink = sink(BatchMode.BATCH);
         List<AuditEvent> events = fixtureEvents();
         List<Batch> batches = batchesOf(20, events);
         batches.forEach(sink::deliver);
@@ -84,7 +85,7 @@ class FluentdSinkTest {
 
     @Test
     void singleModePostsEachEventOnItsOwn() {
-        FluentdSink sink = sink(BatchMode.SINGLE);
+        Delivery sink = sink(BatchMode.SINGLE);
         List<AuditEvent> events = fixtureEvents().subList(0, 20);
         Batch batch = new Batch(events);
         sink.deliver(batch);
@@ -98,7 +99,7 @@ class FluentdSinkTest {
 
     @Test
     void throwsUnavailableOnEach503ThenDeliversWithoutDuplicates() {
-        FluentdSink sink = sink(BatchMode.BATCH);
+        Delivery sink = sink(BatchMode.BATCH);
         List<AuditEvent> events = fixtureEvents().subList(0, 20);
         Batch batch = new Batch(events);
         standIn.failNext(3, 503);
@@ -118,7 +119,7 @@ class FluentdSinkTest {
 
     @Test
     void deadLettersTheEventFluentdRejectsAndDeliversTheOthersOnce() throws Exception {
-        FluentdSink sink = sink(BatchMode.BATCH);
+        Delivery sink = sink(BatchMode.BATCH);
         List<AuditEvent> events = new ArrayList<>(fixtureEvents().subList(0, 20));
         ObjectNode poisoned = fixtureNodes().get(7);
         poisoned.put("time", 12345); // Fluentd's time parser refuses a non-string time with 400
@@ -149,7 +150,7 @@ class FluentdSinkTest {
 
     @Test
     void resumesNarrowingAfterAnOutageWithOnlyTheUnsettledEvents() throws Exception {
-        FluentdSink sink = sink(BatchMode.BATCH);
+        Delivery sink = sink(BatchMode.BATCH);
         List<AuditEvent> events = fixtureEvents().subList(0, 20);
         Batch batch = new Batch(events);
         standIn.rejectEvent(events.get(3).id(), 400);
@@ -174,7 +175,7 @@ class FluentdSinkTest {
 
     @Test
     void takesOnly200AsSuccessAndRetriesOther2xx3xxAnd429WithoutNarrowing() {
-        FluentdSink sink = sink(BatchMode.BATCH);
+        Delivery sink = sink(BatchMode.BATCH);
         Batch batch = new Batch(fixtureEvents().subList(0, 5));
         for (int status : new int[] {204, 201, 302, 429, 408, 500}) {
             standIn.failNext(1, status);
@@ -193,9 +194,7 @@ class FluentdSinkTest {
     void saysFluentdRefusesTheHandshakeWhenItAnswersTheClientHelloWithAnAlert() throws Exception {
         // What real Fluentd's OpenSSL sends to a client that tries to resume a session (fluent/fluentd#3632)
         byte[] internalErrorAlert = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x50};
-        try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
-                FluentdClient client = FluentdClient.builder().cert(pki.clientCertFile()).key(pki.clientKeyFile())
-                        .ca(pki.caFile()).build()) {
+        try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
             ExecutorService refuser = Executors.newSingleThreadExecutor();
             toClose.add(refuser::shutdownNow);
             refuser.submit(() -> {
@@ -208,8 +207,9 @@ class FluentdSinkTest {
                 return null;
             });
             String url = "https://localhost:" + server.getLocalPort() + "/test.log";
+            Delivery sink = sink(BatchMode.BATCH);
 
-            assertThatThrownBy(() -> client.post(url, "[]".getBytes(StandardCharsets.UTF_8)))
+            assertThatThrownBy(() -> sink.deliver(url, new Batch(fixtureEvents().subList(0, 2))))
                     .isInstanceOf(FluentdUnavailableException.class)
                     .hasMessage("Fluentd at " + url + " refuses the TLS handshake: it sent the alert internal_error");
         }
@@ -217,7 +217,7 @@ class FluentdSinkTest {
 
     @Test
     void reportsAnUnreachableFluentdAndDeliversOnceItIsBack() {
-        FluentdSink sink = sink(BatchMode.BATCH);
+        Delivery sink = sink(BatchMode.BATCH);
         List<AuditEvent> events = fixtureEvents().subList(0, 40);
         sink.deliver(new Batch(events.subList(0, 20)));
         standIn.stop();
@@ -234,7 +234,7 @@ class FluentdSinkTest {
 
     @Test
     void reusesKeptAliveConnectionsInsteadOfHandshakingPerRequest() throws Exception {
-        FluentdSink sink = sink(BatchMode.BATCH);
+        Delivery sink = sink(BatchMode.BATCH);
         List<AuditEvent> events = generatedEvents(1000);
         batchesOf(20, events).forEach(sink::deliver);
         assertThat(standIn.requestCount()).isEqualTo(50);
@@ -243,10 +243,25 @@ class FluentdSinkTest {
     }
 
     @Test
+    void reconnectsAfterAPauseWithAFullHandshakeWhichIsAllRealFluentdAccepts() throws Exception {
+        // The production stall: after a pause the pool opens a new connection, and a resumed TLS
+        // session there is refused by Fluentd (and the stand-in) with alert internal_error, forever.
+        Delivery sink = sink(BatchMode.BATCH);
+        List<AuditEvent> events = fixtureEvents().subList(0, 40);
+        sink.deliver(new Batch(events.subList(0, 20)));
+        Thread.sleep(FluentdConnections.KEEP_ALIVE.toMillis() + 1000); // the pool lets the connection go
+        sink.deliver(new Batch(events.subList(20, 40)));
+
+        assertThat(receivedJson()).containsExactlyElementsOf(jsonOf(events));
+        assertThat(standIn.handshakeCount()).isEqualTo(2);
+        assertThat(standIn.refusedResumptionCount()).isZero();
+        assertThat(sink.requestsFailed()).isZero();
+    }
+
+    @Test
     void sendsConcurrentBatchesOverAtMostMaxConnections() throws Exception {
-        FluentdSink sink = new FluentdSink(clientBuilder().maxConnections(3).build(), standIn.url("/test.log"),
-                BatchMode.BATCH, dir.resolve("state"));
-        toClose.add(sink);
+        Delivery sink = delivery(clientBuilder().build(), 3, FluentdConnections.RESPONSE_TIMEOUT, BatchMode.BATCH,
+                dir.resolve("state"));
         standIn.latency(Duration.ofMillis(5));
         List<AuditEvent> events = generatedEvents(1200);
         ExecutorService threads = Executors.newFixedThreadPool(6);
@@ -269,7 +284,7 @@ class FluentdSinkTest {
 
     @Test
     void sendsToAnotherUrlWhenAsked() {
-        FluentdSink sink = sink(BatchMode.BATCH);
+        Delivery sink = sink(BatchMode.BATCH);
         sink.deliver(standIn.url("/session.4a5b.log"), new Batch(fixtureEvents().subList(0, 3)));
         assertThat(standIn.tags()).containsExactly("session.4a5b.log");
         assertThat(standIn.events("session.4a5b.log")).hasSize(3);
@@ -277,7 +292,7 @@ class FluentdSinkTest {
 
     @Test
     void doesNotSendASettledBatchAgain() {
-        FluentdSink sink = sink(BatchMode.BATCH);
+        Delivery sink = sink(BatchMode.BATCH);
         Batch batch = new Batch(fixtureEvents().subList(0, 3));
         sink.deliver(batch);
         sink.deliver(batch);
@@ -287,9 +302,8 @@ class FluentdSinkTest {
 
     @Test
     void givesUpWaitingAfterTheResponseTimeout() {
-        FluentdSink sink = new FluentdSink(clientBuilder().responseTimeout(Duration.ofMillis(300)).build(),
-                standIn.url("/test.log"), BatchMode.BATCH, dir.resolve("state"));
-        toClose.add(sink);
+        Delivery sink = delivery(clientBuilder().build(), 4, Duration.ofMillis(300), BatchMode.BATCH,
+                dir.resolve("state"));
         standIn.latency(Duration.ofSeconds(2));
         assertThatThrownBy(() -> sink.deliver(new Batch(fixtureEvents().subList(0, 2))))
                 .isInstanceOf(FluentdUnavailableException.class).hasMessageEndingWith(" is unreachable: timed out");
@@ -304,8 +318,8 @@ class FluentdSinkTest {
         Path rsaKey = pki.writeKey("rsa-client.key", rsa, PemFormat.TRADITIONAL, "client-pass");
         int delivered = 0;
         for (Path[] pair : new Path[][] {{pki.clientCertFile(), pkcs8}, {pki.clientCertFile(), traditional}, {rsaCert, rsaKey}}) {
-            FluentdClient client = clientBuilder().cert(pair[0]).key(pair[1]).keyPassphrase("client-pass".toCharArray()).build();
-            try (FluentdSink sink = new FluentdSink(client, standIn.url("/test.log"), BatchMode.BATCH, dir)) {
+            FluentdTls tls = clientBuilder().cert(pair[0]).key(pair[1]).keyPassphrase("client-pass".toCharArray()).build();
+            try (Delivery sink = delivery(tls, 4, FluentdConnections.RESPONSE_TIMEOUT, BatchMode.BATCH, dir)) {
                 sink.deliver(new Batch(fixtureEvents().subList(delivered, delivered + 2)));
             }
             delivered += 2;
@@ -333,8 +347,6 @@ class FluentdSinkTest {
                 .hasMessage("forward.fluentd.cert: " + missing + ": no such file");
         assertThatThrownBy(() -> clientBuilder().ca(pki.clientKeyFile()).build()).isInstanceOf(ConfigException.class)
                 .hasMessage("forward.fluentd.ca: " + pki.clientKeyFile() + ": no PEM certificate found");
-        assertThatThrownBy(() -> clientBuilder().maxConnections(0).build()).isInstanceOf(ConfigException.class)
-                .hasMessage("forward.fluentd.max-connections: must be at least 1, got 0");
         assertThatThrownBy(() -> new FluentdSink(clientBuilder().build(), "localhost:8888/test.log", BatchMode.BATCH, dir))
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("forward.fluentd.url: ");
     }
@@ -342,15 +354,14 @@ class FluentdSinkTest {
     @Test
     void refusesAServerSignedByAnotherCaAndSaysSo() {
         TestPki other = TestPki.create(dir.resolve("other"));
-        FluentdSink sink = new FluentdSink(clientBuilder().ca(other.caFile()).build(), standIn.url("/test.log"),
+        Delivery sink = delivery(clientBuilder().ca(other.caFile()).build(), 4, FluentdConnections.RESPONSE_TIMEOUT,
                 BatchMode.BATCH, dir);
-        toClose.add(sink);
         assertThatThrownBy(() -> sink.deliver(new Batch(fixtureEvents().subList(0, 2))))
                 .isInstanceOf(FluentdUnavailableException.class)
                 .hasMessage("Fluentd at " + standIn.url("/test.log") + " is unreachable: TLS: the server certificate is not "
                         + "signed by a CA in forward.fluentd.ca (" + other.caFile() + ")");
-        FluentdSink jvmTrust = new FluentdSink(clientBuilder().ca(null).build(), standIn.url("/test.log"), BatchMode.BATCH, dir);
-        toClose.add(jvmTrust);
+        Delivery jvmTrust = delivery(clientBuilder().ca(null).build(), 4, FluentdConnections.RESPONSE_TIMEOUT,
+                BatchMode.BATCH, dir);
         assertThatThrownBy(() -> jvmTrust.deliver(new Batch(fixtureEvents().subList(0, 2))))
                 .isInstanceOf(FluentdUnavailableException.class)
                 .hasMessageEndingWith("not signed by a CA in the JVM's default trust store (forward.fluentd.ca is not set)");
@@ -361,22 +372,21 @@ class FluentdSinkTest {
     void refusesAServerCertificateForAnotherHostName() {
         var elsewhere = pki.ca().leaf("fluentd.example").dnsNames("fluentd.example").forServer().issue();
         try (FluentdStandIn impostor = FluentdStandIn.builder().clientCa(pki.caFile()).serverCertificate(elsewhere).build().start()) {
-            FluentdSink sink = sink(BatchMode.BATCH);
+            Delivery sink = sink(BatchMode.BATCH);
             assertThatThrownBy(() -> sink.deliver(impostor.url("/test.log"), new Batch(fixtureEvents().subList(0, 2))))
                     .isInstanceOf(FluentdUnavailableException.class)
                     .hasMessageContaining("is unreachable: TLS: the server certificate does not match the host name");
             assertThat(impostor.eventCount()).isZero();
         }
-        FluentdSink byName = sink(BatchMode.BATCH);
+        Delivery byName = sink(BatchMode.BATCH);
         byName.deliver("https://localhost:" + standIn.port() + "/test.log", new Batch(fixtureEvents().subList(0, 2)));
         assertThat(standIn.eventCount()).isEqualTo(2);
     }
 
     @Test
     void reportsThatFluentdRefusedAClientWithoutCertificate() {
-        FluentdSink sink = new FluentdSink(clientBuilder().cert(null).key(null).build(), standIn.url("/test.log"),
+        Delivery sink = delivery(clientBuilder().cert(null).key(null).build(), 4, FluentdConnections.RESPONSE_TIMEOUT,
                 BatchMode.BATCH, dir);
-        toClose.add(sink);
         assertThatThrownBy(() -> sink.deliver(new Batch(fixtureEvents().subList(0, 2))))
                 .isInstanceOf(FluentdUnavailableException.class)
                 .hasMessageStartingWith("Fluentd at " + standIn.url("/test.log") + " is unreachable: ")
@@ -396,14 +406,57 @@ class FluentdSinkTest {
 
     // ---- helpers ---------------------------------------------------------------------------
 
-    private FluentdClient.Builder clientBuilder() {
-        return FluentdClient.builder().cert(pki.clientCertFile()).key(pki.clientKeyFile()).ca(pki.caFile()).maxConnections(4);
+    private FluentdTls.Builder clientBuilder() {
+        return FluentdTls.builder().cert(pki.clientCertFile()).key(pki.clientKeyFile()).ca(pki.caFile());
     }
 
-    private FluentdSink sink(BatchMode mode) {
-        FluentdSink sink = new FluentdSink(clientBuilder().build(), standIn.url("/test.log"), mode, dir.resolve("state"));
-        toClose.add(sink);
-        return sink;
+    private Delivery sink(BatchMode mode) {
+        return delivery(clientBuilder().build(), 4, FluentdConnections.RESPONSE_TIMEOUT, mode, dir.resolve("state"));
+    }
+
+    /** The sink as the routes use it: the fluentd-deliver route with its beans. */
+    private Delivery delivery(FluentdTls tls, int maxConnections, Duration responseTimeout, BatchMode mode, Path state) {
+        FluentdSink sink = new FluentdSink(tls, standIn.url("/test.log"), mode, state);
+        Delivery delivery = new Delivery(sink,
+                FluentdRoute.start(sink, tls, standIn.url("/test.log"), maxConnections, responseTimeout));
+        toClose.add(delivery);
+        return delivery;
+    }
+
+    /** What the tests call: the route for sending, the bean for counting. */
+    private record Delivery(FluentdSink sink, FluentdRoute route) implements AutoCloseable {
+        void deliver(Batch batch) {
+            route.deliver(batch);
+        }
+
+        void deliver(String target, Batch batch) {
+            route.deliver(target, batch);
+        }
+
+        long eventsSent() {
+            return sink.eventsSent();
+        }
+
+        long batchesSent() {
+            return sink.batchesSent();
+        }
+
+        long requestsFailed() {
+            return sink.requestsFailed();
+        }
+
+        long deadLettered() {
+            return sink.deadLettered();
+        }
+
+        Path deadLetterFile() {
+            return sink.deadLetterFile();
+        }
+
+        @Override
+        public void close() {
+            route.close();
+        }
     }
 
     private List<String> receivedJson() {

@@ -1,0 +1,71 @@
+package dev.tee.pipeline;
+
+import java.util.Map;
+import java.util.function.Consumer;
+
+import dev.tee.event.AuditEvent;
+import dev.tee.event.Batch;
+import org.apache.camel.CamelExecutionException;
+import org.apache.camel.ProducerTemplate;
+
+/**
+ * Where code that runs outside a route hands its work to one: the export chunk streams hand each
+ * event to {@code direct:audit-event}, the S3 writer each stored object's batch to
+ * {@code direct:audit-commit}, the session export each batch of a recording to
+ * {@code direct:fluentd-deliver}. Synchronous, so a full pipeline slows the caller down, and a route's
+ * failure is thrown to the caller as the route's own exception.
+ */
+public final class RouteInlet<T> implements Consumer<T> {
+
+    public static final String EVENTS = "direct:audit-event";
+    public static final String COMMIT = "direct:audit-commit";
+    public static final String FLUENTD = "direct:fluentd-deliver";
+
+    private final String endpoint;
+    private volatile ProducerTemplate template;
+
+    private RouteInlet(String endpoint) {
+        this.endpoint = endpoint;
+    }
+
+    /** Into the audit-events route: filter, de-duplicate, batch. */
+    public static RouteInlet<AuditEvent> events() {
+        return new RouteInlet<>(EVENTS);
+    }
+
+    /** Into the audit-commit route: remember the ids as delivered, let the cursor move past them. */
+    public static RouteInlet<Batch> commit() {
+        return new RouteInlet<>(COMMIT);
+    }
+
+    /** Into the fluentd-deliver route: POST a batch to Fluentd until every event is settled. */
+    public static RouteInlet<Batch> fluentd() {
+        return new RouteInlet<>(FLUENTD);
+    }
+
+    /** Connects the inlet once Camel has started. */
+    public void attach(ProducerTemplate template) {
+        this.template = template;
+    }
+
+    @Override
+    public void accept(T body) {
+        send(body, Map.of());
+    }
+
+    /** Sends {@code body} with {@code headers} for the route to read. */
+    public void send(T body, Map<String, Object> headers) {
+        ProducerTemplate current = template;
+        if (current == null) {
+            throw new IllegalStateException("the pipeline is not running");
+        }
+        try {
+            current.sendBodyAndHeaders(endpoint, body, headers);
+        } catch (CamelExecutionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,227 @@
+package dev.tee.sink.fluentd;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.X509Certificate;
+import java.util.Arrays;
+import java.util.List;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509TrustManager;
+
+import dev.tee.config.ConfigException;
+import dev.tee.tls.FreshSessions;
+import dev.tee.tls.Pem;
+import dev.tee.tls.PemException;
+import dev.tee.tls.TlsMaterial;
+import org.apache.camel.CamelContext;
+import org.apache.camel.support.jsse.SSLContextParameters;
+
+/**
+ * The {@code fluentdTls} bean: the TLS side of the Fluentd endpoint ({@code sslContextParameters}),
+ * built from our PEM files: the client certificate and its key (plain or encrypted), and the CA
+ * that signs Fluentd's certificate (else the JVM's trust store). Its context never resumes a TLS
+ * session, which real Fluentd refuses (see {@link FreshSessions}); the endpoint checks host names.
+ */
+public final class FluentdTls extends SSLContextParameters {
+
+    static final String CERT_KEY = "forward.fluentd.cert";
+    static final String KEY_KEY = "forward.fluentd.key";
+    static final String PASSPHRASE_KEY = "forward.fluentd.key-passphrase";
+    static final String CA_KEY = "forward.fluentd.ca";
+
+    private final SSLContext context;
+    private final String trustSource;
+    private final boolean presentsCertificate;
+
+    private FluentdTls(SSLContext context, String trustSource, boolean presentsCertificate) {
+        this.context = context;
+        this.trustSource = trustSource;
+        this.presentsCertificate = presentsCertificate;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The context built from the PEM files; Camel's own key and trust store settings do not apply. */
+    @Override
+    public SSLContext createSSLContext(CamelContext camelContext) {
+        return context;
+    }
+
+    /** Where the trusted CAs come from, for messages: forward.fluentd.ca and its file, or the JVM's store. */
+    String trustSource() {
+        return trustSource;
+    }
+
+    /** Whether a client certificate is presented (Fluentd with client_cert_auth refuses a client without one). */
+    boolean presentsCertificate() {
+        return presentsCertificate;
+    }
+
+    /** The client certificate, key and CA, checked and loaded by {@link #build()}. */
+    public static final class Builder {
+        private Path cert;
+        private Path key;
+        private char[] passphrase;
+        private Path ca;
+
+        private Builder() {
+        }
+
+        /** {@code forward.fluentd.cert}: the client certificate (PEM, chain allowed); null presents none. */
+        public Builder cert(Path cert) {
+            this.cert = cert;
+            return this;
+        }
+
+        /** {@code forward.fluentd.key}: its private key (PKCS#1, SEC1 EC or PKCS#8 PEM, maybe encrypted). */
+        public Builder key(Path key) {
+            this.key = key;
+            return this;
+        }
+
+        /** {@code forward.fluentd.key-passphrase}: the key's passphrase, or null. */
+        public Builder keyPassphrase(char[] passphrase) {
+            this.passphrase = passphrase == null ? null : passphrase.clone();
+            return this;
+        }
+
+        /** {@code forward.fluentd.ca}: the CA that signs Fluentd's certificate; null trusts the JVM's default store. */
+        public Builder ca(Path ca) {
+            this.ca = ca;
+            return this;
+        }
+
+        /** Loads the PEM files; a problem with them is a ConfigException naming the key and the file. */
+        public FluentdTls build() {
+            // as in the Go handler, the client certificate is optional but comes with its key
+            if (cert == null && key != null) {
+                throw new ConfigException(CERT_KEY + ": required with " + KEY_KEY + " (" + key + ")");
+            }
+            if (cert != null && key == null) {
+                throw new ConfigException(KEY_KEY + ": required with " + CERT_KEY + " (" + cert + ")");
+            }
+            X509ExtendedKeyManager identity = null;
+            if (cert != null) {
+                List<X509Certificate> chain = certificates(CERT_KEY, cert);
+                PrivateKey privateKey = privateKey();
+                if (!belongTogether(privateKey, chain.get(0))) {
+                    throw new ConfigException(KEY_KEY + ": " + key + ": is not the key of the certificate in "
+                            + CERT_KEY + " (" + cert + ")");
+                }
+                identity = TlsMaterial.keyManager(chain, privateKey);
+            }
+            X509TrustManager trust;
+            String trustSource;
+            if (ca != null) {
+                trust = TlsMaterial.trustManager(certificates(CA_KEY, ca));
+                trustSource = CA_KEY + " (" + ca + ")";
+            } else {
+                trust = defaultTrust();
+                trustSource = "the JVM's default trust store (" + CA_KEY + " is not set)";
+            }
+            if (passphrase != null) {
+                Arrays.fill(passphrase, '\0');
+            }
+            return new FluentdTls(FreshSessions.sslContext(identity, trust), trustSource, identity != null);
+        }
+
+        private PrivateKey privateKey() {
+            try {
+                return Pem.readPrivateKey(read(KEY_KEY, key), passphrase);
+            } catch (PemException e) {
+                String message = e.getMessage();
+                if (message.contains("no passphrase")) {
+                    message += " (set " + PASSPHRASE_KEY + ")";
+                } else if (message.contains("(wrong passphrase?)")) {
+                    message = message.replace("(wrong passphrase?)",
+                            "(wrong passphrase? check " + PASSPHRASE_KEY + ")");
+                }
+                throw new ConfigException(KEY_KEY + ": " + key + ": " + message);
+            }
+        }
+
+        private static List<X509Certificate> certificates(String configKey, Path file) {
+            try {
+                List<X509Certificate> certificates = Pem.readCertificates(read(configKey, file));
+                if (certificates.isEmpty()) {
+                    throw new ConfigException(configKey + ": " + file + ": no PEM certificate found");
+                }
+                return certificates;
+            } catch (PemException e) {
+                throw new ConfigException(configKey + ": " + file + ": " + e.getMessage());
+            }
+        }
+
+        private static String read(String configKey, Path file) {
+            try {
+                return Files.readString(file, StandardCharsets.UTF_8);
+            } catch (NoSuchFileException e) {
+                throw new ConfigException(configKey + ": " + file + ": no such file");
+            } catch (IOException e) {
+                throw new ConfigException(configKey + ": " + file + ": cannot read (" + e.getMessage() + ")");
+            }
+        }
+
+        /** Whether {@code key} signs what the certificate's public key verifies (a mismatch fails every handshake). */
+        private static boolean belongTogether(PrivateKey key, X509Certificate certificate) {
+            String algorithm = signatureAlgorithm(key.getAlgorithm());
+            if (algorithm == null) {
+                return true; // a key type we do not probe: the handshake will tell
+            }
+            if (!algorithm.equals(signatureAlgorithm(certificate.getPublicKey().getAlgorithm()))) {
+                return false;
+            }
+            try {
+                byte[] probe = "teleport-event-exporter key check".getBytes(StandardCharsets.US_ASCII);
+                Signature signer = Signature.getInstance(algorithm);
+                signer.initSign(key);
+                signer.update(probe);
+                byte[] signature = signer.sign();
+                Signature verifier = Signature.getInstance(algorithm);
+                verifier.initVerify(certificate.getPublicKey());
+                verifier.update(probe);
+                return verifier.verify(signature);
+            } catch (GeneralSecurityException e) {
+                return false;
+            }
+        }
+
+        private static String signatureAlgorithm(String keyAlgorithm) {
+            return switch (keyAlgorithm) {
+                case "RSA" -> "SHA256withRSA";
+                case "EC", "ECDSA" -> "SHA256withECDSA";
+                case "Ed25519", "EdDSA" -> "Ed25519";
+                default -> null;
+            };
+        }
+
+        private static X509TrustManager defaultTrust() {
+            try {
+                TrustManagerFactory factory =
+                        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                factory.init((KeyStore) null);
+                for (TrustManager manager : factory.getTrustManagers()) {
+                    if (manager instanceof X509TrustManager x509) {
+                        return x509;
+                    }
+                }
+                throw new IllegalStateException("the JVM has no X.509 trust manager");
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("cannot load the JVM's default trust store", e);
+            }
+        }
+    }
+}
