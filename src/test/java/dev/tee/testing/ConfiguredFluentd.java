@@ -94,8 +94,13 @@ public final class ConfiguredFluentd implements AutoCloseable {
                 .set(ConfigKey.MANAGEMENT_PORT, "0");
     }
 
+    /** The directory configure wrote, with the exporter's application.properties. */
+    public Path dir() {
+        return dir;
+    }
+
     /** A URL of configure's, on 127.0.0.1 (which the server certificate names) and this Fluentd's port. */
-    private String here(String url) {
+    public String here(String url) {
         URI uri = URI.create(url);
         return uri.getScheme() + "://127.0.0.1:" + port + uri.getRawPath();
     }

@@ -177,6 +177,12 @@ public final class RealFluentd implements AutoCloseable {
         return new String(bytes, from, bytes.length - from, StandardCharsets.UTF_8);
     }
 
+    /** CPU time used so far by the supervisor and its workers (for benchmarks). */
+    public Duration cpuTime() {
+        return tree().stream().map(process -> process.info().totalCpuDuration().orElse(Duration.ZERO))
+                .reduce(Duration.ZERO, Duration::plus);
+    }
+
     /** The supervisor first, then its workers: read before any signal, as a dead parent has no descendants. */
     private synchronized List<ProcessHandle> tree() {
         if (supervisor == null) {
