@@ -30,6 +30,7 @@ import dev.tee.observe.TeleportReachability;
 import dev.tee.state.Acknowledger;
 import dev.tee.state.DeliveredEvents;
 import dev.tee.state.StateDirectory;
+import dev.tee.state.StateLock;
 import dev.tee.teleport.TeleportClient;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
@@ -71,16 +72,22 @@ public final class ExporterApp {
      * the pipeline is built (for the demo's progress bar, and tests).
      */
     public static int run(ExporterConfig config, Consumer<Running> watcher) {
-        config.warnings().forEach(LOG::warn);
-        config.describe().stream().filter(line -> !line.endsWith("(not set)"))
-                .forEach(line -> LOG.info("config {}", line));
-        if (config.bool(DRY_RUN)) {
-            LOG.warn("Dry run: events are read from Teleport but nothing is sent and nobody is locked");
-        }
+        // the state first: a second exporter on it, or a changed start-time, is one line and nothing else
         StateDirectory state = Outputs.stateDirectory(config);
-        Instant startTime = state.startTime(config.startTime(), Instant.now());
-        LOG.info("Exporting events from {} on; state in {}", startTime, state.path());
+        try (StateLock lock = StateLock.acquire(state)) {
+            Instant startTime = state.startTime(config.startTime(), Instant.now());
+            config.warnings().forEach(LOG::warn);
+            config.describe().stream().filter(line -> !line.endsWith("(not set)"))
+                    .forEach(line -> LOG.info("config {}", line));
+            if (config.bool(DRY_RUN)) {
+                LOG.warn("Dry run: events are read from Teleport but nothing is sent and nobody is locked");
+            }
+            LOG.info("Exporting events from {} on; state in {}", startTime, state.path());
+            return run(config, watcher, state, startTime);
+        }
+    }
 
+    private static int run(ExporterConfig config, Consumer<Running> watcher, StateDirectory state, Instant startTime) {
         DeliveredEvents delivered = new DeliveredEvents(state.file("delivered-ids"), DELIVERED_IDS_PER_SEGMENT);
         Acknowledger acknowledger = new Acknowledger();
         // outputs that acknowledge on their own (the S3 and file writer) commit through the audit-commit route

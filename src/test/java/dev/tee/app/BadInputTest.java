@@ -14,6 +14,8 @@ import java.util.Map;
 import dev.tee.cli.Main;
 import dev.tee.demo.DemoEnvironment;
 import dev.tee.demo.FakeTeleport;
+import dev.tee.state.StateDirectory;
+import dev.tee.state.StateLock;
 import dev.tee.testing.Fixtures;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -78,6 +80,15 @@ class BadInputTest {
     void unknownKey() {
         assertRefused(Map.of("forward.fluentd.urll", "https://x"), "forward.fluentd.urll",
                 "did you mean \"forward.fluentd.url\"");
+    }
+
+    @Test
+    void storageInUseByAnotherExporter() {
+        String address = world.teleport().address();
+        try (StateLock other = StateLock.acquire(StateDirectory.open(dir.resolve("storage"), address))) {
+            assertRefused(Map.of("storage", dir.resolve("storage").toString()), "storage: ",
+                    "is in use by another exporter (pid " + ProcessHandle.current().pid() + " on ");
+        }
     }
 
     private void assertRefused(Map<String, String> settings, String... mentions) {
