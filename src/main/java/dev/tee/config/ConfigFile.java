@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JacksonException;
@@ -30,6 +31,9 @@ final class ConfigFile {
     static final String NAMESPACE_WARNING = "namespace is ignored (Teleport's event handler ignores it too)";
 
     // A "[table]" line only occurs in TOML; it tells a TOML file without the .toml extension apart.
+    /** key = value where the value is not a TOML number, boolean, date, array, table or quoted string. */
+    private static final Pattern TOML_BARE_VALUE = Pattern.compile(
+            "([A-Za-z0-9_.-]+)\\s*+=\\s*+(?![\"'\\[{]|[-+]?\\d[\\d_.eE:+-]*(?:[TZ ].*)?$|true$|false$|inf$|nan$)(.+)");
     private static final Pattern TOML_TABLE = Pattern.compile("(?m)^\\s*\\[[^\\]=]+\\]\\s*(#.*)?$");
 
     private final Path path;
@@ -112,13 +116,33 @@ final class ConfigFile {
         try {
             root = new TomlMapper().readTree(content);
         } catch (JacksonException e) {
-            String line = e.getLocation() == null ? "" : " on line " + e.getLocation().getLineNr();
-            throw new ConfigException("config file " + path + ": TOML syntax error" + line + ": "
-                    + e.getOriginalMessage());
+            int lineNr = e.getLocation() == null ? -1 : e.getLocation().getLineNr();
+            throw new ConfigException("config file " + path + ": TOML syntax error"
+                    + (lineNr < 1 ? "" : " on line " + lineNr) + ": " + e.getOriginalMessage()
+                    + (lineNr < 1 ? "" : tomlHint(content.lines().skip(lineNr - 1L).findFirst().orElse(""))));
         }
         if (root != null) {
             flatten("", root);
         }
+    }
+
+    /**
+     * The offending line, and for a bare string value (the Go handler's Panther guide writes
+     * {@code ca = /home/bob/event-handler/ca.crt}) the same line quoted as TOML wants it. A secret's
+     * value is never repeated.
+     */
+    static String tomlHint(String line) {
+        Matcher assignment = TOML_BARE_VALUE.matcher(line.strip());
+        if (!assignment.matches()) {
+            return line.isBlank() ? "" : " in `" + line.strip() + "`";
+        }
+        String key = assignment.group(1);
+        String value = assignment.group(2).strip();
+        if (key.contains("passphrase") || key.contains("secret")) {
+            return " in the value of " + key + " (not shown): quote it, " + key + " = \"...\"";
+        }
+        String quoted = value.contains("\\") || value.contains("\"") ? "'" + value + "'" : "\"" + value + "\"";
+        return " in `" + line.strip() + "`: strings are quoted in TOML, write " + key + " = " + quoted;
     }
 
     private void flatten(String prefix, JsonNode node) {

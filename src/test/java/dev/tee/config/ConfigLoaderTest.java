@@ -163,6 +163,37 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void quotesThePantherGuidesUnquotedPathAndSaysHowToWriteIt() throws IOException {
+        // as in Teleport's Panther guide: a bare path, which TOML does not allow
+        Path toml = write("handler.toml", "storage = \"./storage\"\n\n[forward.fluentd]\n"
+                + "ca = /home/bob/event-handler/ca.crt\n");
+
+        assertThatThrownBy(() -> new ConfigLoader(env).configFile(toml).load())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("config file " + toml + ": TOML syntax error on line 4: ")
+                .hasMessageEndingWith(" in `ca = /home/bob/event-handler/ca.crt`: strings are quoted in TOML, "
+                        + "write ca = \"/home/bob/event-handler/ca.crt\"");
+    }
+
+    @Test
+    void neverRepeatsABareSecretInATomlSyntaxError() throws IOException {
+        Path toml = write("handler.toml", "[forward.fluentd]\nkey-passphrase = hunter2 is my pass\n");
+
+        assertThatThrownBy(() -> new ConfigLoader(env).configFile(toml).load())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("in the value of key-passphrase (not shown)")
+                .message().doesNotContain("hunter2");
+    }
+
+    @Test
+    void suggestsALiteralStringForAWindowsPath() {
+        assertThat(ConfigFile.tomlHint("ca = C:\\keys\\ca.crt"))
+                .isEqualTo(" in `ca = C:\\keys\\ca.crt`: strings are quoted in TOML, write ca = 'C:\\keys\\ca.crt'");
+        assertThat(ConfigFile.tomlHint("batch = 2O")).contains("write batch = \"2O\"");
+        assertThat(ConfigFile.tomlHint("batch = 20")).isEqualTo(" in `batch = 20`");
+    }
+
+    @Test
     void reportsATomlSyntaxErrorWithFileAndLine() throws IOException {
         Path toml = write("broken.toml", "storage = \"./storage\"\nbatch = \n");
 
