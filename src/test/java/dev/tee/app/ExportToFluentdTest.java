@@ -2,17 +2,14 @@ package dev.tee.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import dev.tee.cli.Main;
 import dev.tee.demo.DemoEnvironment;
 import dev.tee.demo.ReceivedEvent;
 import dev.tee.testing.Fixtures;
+import dev.tee.testing.StartCommand;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,18 +83,6 @@ class ExportToFluentdTest {
     }
 
     private int export(Map<String, String> extra) {
-        Map<String, String> settings = new HashMap<>(Map.of(
-                "start-time", "2019-01-01T00:00:00Z",
-                "window-size", "2160h",
-                "timeout", "100ms",
-                "exit-on-last-event", "true",
-                "management.port", "0"));
-        settings.putAll(extra);
-        Path config = world.writeConfig(settings);
-        StringWriter err = new StringWriter();
-        int status = Main.run(new String[] {"start", "--config", config.toString()}, Map.of(),
-                new PrintWriter(new StringWriter()), new PrintWriter(err));
-        assertThat(err.toString()).isEmpty();
-        return status;
+        return StartCommand.exportAll(world, "2160h", extra);
     }
 }

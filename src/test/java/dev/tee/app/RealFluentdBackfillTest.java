@@ -3,7 +3,6 @@ package dev.tee.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -13,15 +12,12 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tee.config.ConfigKey;
 import dev.tee.demo.FakeTeleport;
-import dev.tee.testing.ConfiguredFluentd;
+import dev.tee.testing.FluentdToS3;
 import dev.tee.testing.GeneratedEvents;
 import dev.tee.testing.InProcessExporter;
 import dev.tee.testing.PantherObjects;
-import dev.tee.testing.S3ProxyServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A backfill over a day and a half (two or three UTC dates), one event a minute: thousands of minute
@@ -37,28 +33,8 @@ class RealFluentdBackfillTest {
     /** From the exporter's last acknowledgement to the last object: 12 to 34 s measured on two busy cores. */
     private static final Duration DRAIN = Duration.ofMinutes(2);
 
-    @TempDir
-    static Path dir;
-
-    private static S3ProxyServer s3;
-    private static ConfiguredFluentd fluentd;
-
-    @BeforeAll
-    static void startFluentd() {
-        s3 = S3ProxyServer.start();
-        s3.createBucket(BUCKET);
-        fluentd = ConfiguredFluentd.start(dir.resolve("configure"), s3, BUCKET);
-    }
-
-    @AfterAll
-    static void stopFluentd() {
-        if (fluentd != null) {
-            fluentd.close();
-        }
-        if (s3 != null) {
-            s3.close();
-        }
-    }
+    @RegisterExtension
+    static final FluentdToS3 servers = new FluentdToS3(BUCKET);
 
     @Test
     void aMultiDayBackfillIsInS3SoonAfterFluentdAcknowledgedIt() {
@@ -68,23 +44,23 @@ class RealFluentdBackfillTest {
             Map<String, List<String>> expected = PantherObjects.oneObjectPerMinute(teleport.events());
             int minutes = expected.size(); // one event a minute, less the generator's session.upload events
             long began = System.nanoTime();
-            int status = InProcessExporter.runToEnd(fluentd.exporter(teleport)
+            int status = InProcessExporter.runToEnd(servers.fluentd().exporter(teleport)
                     .set(ConfigKey.START_TIME, from.toString())
                     .set(ConfigKey.TIMEOUT, "100ms")
                     .set(ConfigKey.EXIT_ON_LAST_EVENT, "true")
                     .load(), PATIENCE);
             assertThat(status).isZero();
             long acknowledged = System.nanoTime();
-            int inS3AtAcknowledgement = s3.keys(BUCKET, "").size();
+            int inS3AtAcknowledgement = servers.s3().keys(BUCKET, "").size();
 
             await("every minute's object").atMost(DRAIN).pollInterval(Duration.ofMillis(250))
-                    .untilAsserted(() -> assertThat(s3.keys(BUCKET, "").size()).as("objects in S3").isEqualTo(minutes));
+                    .untilAsserted(() -> assertThat(servers.s3().keys(BUCKET, "").size()).as("objects in S3").isEqualTo(minutes));
             long drained = System.nanoTime();
             System.out.printf("Backfill of %d minute chunks: exported and acknowledged in %.1f s (%d objects in S3 "
                     + "by then), all in S3 %.1f s later%n", minutes, (acknowledged - began) / 1e9,
                     inS3AtAcknowledgement, (drained - acknowledged) / 1e9);
 
-            Map<String, List<String>> objects = s3.gzipLines(BUCKET, "");
+            Map<String, List<String>> objects = servers.s3().gzipLines(BUCKET, "");
             assertThat(objects.keySet()).containsExactlyElementsOf(expected.keySet());
             assertThat(objects).isEqualTo(expected);
         }

@@ -3,7 +3,6 @@ package dev.tee.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,15 +13,12 @@ import dev.tee.config.ConfigKey;
 import dev.tee.demo.FakeTeleport;
 import dev.tee.sink.s3.PantherObjectKey;
 import dev.tee.teleport.proto.auditlog.EventUnstructured;
-import dev.tee.testing.ConfiguredFluentd;
+import dev.tee.testing.FluentdToS3;
 import dev.tee.testing.GeneratedEvents;
 import dev.tee.testing.InProcessExporter;
 import dev.tee.testing.PantherObjects;
-import dev.tee.testing.S3ProxyServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A live export with quiet spells: after each pause the exporter's pooled connection is gone (we
@@ -48,34 +44,14 @@ class RealFluentdLiveTest {
     private static final Duration LATE = Duration.ofSeconds(61);
     private static final Duration OBJECTS = Duration.ofSeconds(30);
 
-    @TempDir
-    static Path dir;
-
-    private static S3ProxyServer s3;
-    private static ConfiguredFluentd fluentd;
-
-    @BeforeAll
-    static void startFluentd() {
-        s3 = S3ProxyServer.start();
-        s3.createBucket(BUCKET);
-        fluentd = ConfiguredFluentd.start(dir.resolve("configure"), s3, BUCKET);
-    }
-
-    @AfterAll
-    static void stopFluentd() {
-        if (fluentd != null) {
-            fluentd.close();
-        }
-        if (s3 != null) {
-            s3.close();
-        }
-    }
+    @RegisterExtension
+    static final FluentdToS3 servers = new FluentdToS3(BUCKET);
 
     @Test
     void liveEventsAfterPausesLongerThanFluentdsKeepAliveArriveWithoutARetry() throws Exception {
         List<EventUnstructured> served = new ArrayList<>();
         try (FakeTeleport teleport = FakeTeleport.start();
-             InProcessExporter exporter = InProcessExporter.start(fluentd.exporter(teleport)
+             InProcessExporter exporter = InProcessExporter.start(servers.fluentd().exporter(teleport)
                      .set(ConfigKey.START_TIME, Instant.now().minus(LATE.multipliedBy(2)).toString())
                      .set(ConfigKey.TIMEOUT, "200ms")
                      .load())) {
@@ -89,19 +65,19 @@ class RealFluentdLiveTest {
                 await("round " + round + " acknowledged").atMost(DELIVERY).pollInterval(Duration.ofMillis(50))
                         .failFast(() -> assertThat(exporter.metrics().getRetries())
                                 .as(() -> "sends to Fluentd tried again; the end of Fluentd's log:\n"
-                                        + fluentd.fluentd().logTail())
+                                        + servers.fluentd().fluentd().logTail())
                                 .isZero())
                         .until(() -> exporter.metrics().getEventsDelivered() == expected);
             }
             assertThat(exporter.metrics().getRetries()).isZero();
             assertThat(exporter.metrics().getEventsDelivered()).isEqualTo(served.size());
         }
-        assertThat(fluentd.fluentd().log()).doesNotContain("session id context uninitialized");
+        assertThat(servers.fluentd().fluentd().log()).doesNotContain("session id context uninitialized");
 
         List<String> expected = served.stream().map(PantherObjects::line).sorted().toList();
         await("every event in S3").atMost(OBJECTS).pollInterval(Duration.ofMillis(500))
-                .until(() -> PantherObjects.uids(s3.gzipLines(BUCKET, "")).size() >= served.size());
-        Map<String, List<String>> objects = s3.gzipLines(BUCKET, "");
+                .until(() -> PantherObjects.uids(servers.s3().gzipLines(BUCKET, "")).size() >= served.size());
+        Map<String, List<String>> objects = servers.s3().gzipLines(BUCKET, "");
         assertThat(objects.values().stream().flatMap(List::stream).sorted().toList()).isEqualTo(expected);
         // each line in an object of its minute; rounds and POSTs that share a minute make _0, _1...
         objects.forEach((key, lines) -> assertThat(lines).as(key).allSatisfy(line -> assertThat(key)

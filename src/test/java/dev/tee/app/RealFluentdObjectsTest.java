@@ -11,13 +11,12 @@ import java.util.Map;
 import dev.tee.config.ConfigKey;
 import dev.tee.config.ConfigLoader;
 import dev.tee.demo.FakeTeleport;
-import dev.tee.testing.ConfiguredFluentd;
+import dev.tee.testing.FluentdToS3;
 import dev.tee.testing.Fixtures;
 import dev.tee.testing.InProcessExporter;
 import dev.tee.testing.S3ProxyServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,54 +34,36 @@ class RealFluentdObjectsTest {
     @TempDir
     static Path dir;
 
-    private static S3ProxyServer s3;
-    private static ConfiguredFluentd fluentd;
-
-    @BeforeAll
-    static void startFluentd() {
-        s3 = S3ProxyServer.start();
-        s3.createBucket(VIA_FLUENTD);
-        s3.createBucket(DIRECT);
-        fluentd = ConfiguredFluentd.start(dir.resolve("configure"), s3, VIA_FLUENTD);
-    }
-
-    @AfterAll
-    static void stopFluentd() {
-        if (fluentd != null) {
-            fluentd.close();
-        }
-        if (s3 != null) {
-            s3.close();
-        }
-    }
+    @RegisterExtension
+    static final FluentdToS3 servers = new FluentdToS3(VIA_FLUENTD, DIRECT);
 
     @Test
     void fluentdWritesTheFixtureEventsToS3ExactlyAsOutputS3Does() {
         try (FakeTeleport teleport = FakeTeleport.builder().events(Fixtures.rawAuditEvents()).start()) {
-            assertThat(InProcessExporter.runToEnd(backfill(fluentd.exporter(teleport)).load(), PATIENCE)).isZero();
-            assertThat(InProcessExporter.runToEnd(backfill(fluentd.exporter(teleport))
+            assertThat(InProcessExporter.runToEnd(backfill(servers.fluentd().exporter(teleport)).load(), PATIENCE)).isZero();
+            assertThat(InProcessExporter.runToEnd(backfill(servers.fluentd().exporter(teleport))
                     .set(ConfigKey.OUTPUT, "s3")
                     .set(ConfigKey.STORAGE, dir.resolve("direct-storage").toString())
                     .set(ConfigKey.FORWARD_S3_BUCKET, DIRECT)
                     .set(ConfigKey.FORWARD_S3_REGION, S3ProxyServer.REGION)
-                    .set(ConfigKey.FORWARD_S3_ENDPOINT, s3.endpoint().toString())
+                    .set(ConfigKey.FORWARD_S3_ENDPOINT, servers.s3().endpoint().toString())
                     .set(ConfigKey.FORWARD_S3_PATH_STYLE, "true")
                     .set(ConfigKey.FORWARD_S3_ACCESS_KEY_ID, S3ProxyServer.ACCESS_KEY)
                     .set(ConfigKey.FORWARD_S3_SECRET_ACCESS_KEY, S3ProxyServer.SECRET_KEY)
                     .set(ConfigKey.FORWARD_S3_FLUSH_DELAY, "1s")
                     .load(), PATIENCE)).isZero();
 
-            Map<String, List<String>> direct = s3.gzipLines(DIRECT, PREFIX);
+            Map<String, List<String>> direct = servers.s3().gzipLines(DIRECT, PREFIX);
             assertThat(direct).hasSize(71);
             assertThat(direct.values().stream().mapToInt(List::size).sum()).isEqualTo(170);
             // Fluentd answered each POST once the events were in its buffer; the objects follow
             await("Fluentd's objects").atMost(PATIENCE).pollInterval(Duration.ofMillis(200))
-                    .until(() -> s3.keys(VIA_FLUENTD, "").size() >= direct.size());
-            Map<String, List<String>> viaFluentd = s3.gzipLines(VIA_FLUENTD, "");
+                    .until(() -> servers.s3().keys(VIA_FLUENTD, "").size() >= direct.size());
+            Map<String, List<String>> viaFluentd = servers.s3().gzipLines(VIA_FLUENTD, "");
             assertThat(viaFluentd.keySet()).containsExactlyElementsOf(direct.keySet());
             direct.forEach((key, lines) -> assertThat(viaFluentd.get(key)).as(key).containsExactlyElementsOf(lines));
             for (String key : viaFluentd.keySet()) {
-                assertThat(s3.client().headObject(b -> b.bucket(VIA_FLUENTD).key(key)).contentType()).as(key)
+                assertThat(servers.s3().client().headObject(b -> b.bucket(VIA_FLUENTD).key(key)).contentType()).as(key)
                         .isEqualTo("application/x-gzip");
             }
         }

@@ -2,7 +2,6 @@ package dev.tee.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,14 +16,11 @@ import dev.tee.event.AuditEvent;
 import dev.tee.event.EventJson;
 import dev.tee.sink.s3.PantherLine;
 import dev.tee.tls.Configure;
-import dev.tee.testing.ConfiguredFluentd;
+import dev.tee.testing.FluentdToS3;
 import dev.tee.testing.Fixtures;
 import dev.tee.testing.InProcessExporter;
-import dev.tee.testing.S3ProxyServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Session recordings through configure's fluent.conf: each session.upload brings its recording to
@@ -36,28 +32,8 @@ class RealFluentdSessionsTest {
     private static final String BUCKET = "sessions";
     private static final Duration PATIENCE = Duration.ofMinutes(2);
 
-    @TempDir
-    static Path dir;
-
-    private static S3ProxyServer s3;
-    private static ConfiguredFluentd fluentd;
-
-    @BeforeAll
-    static void startFluentd() {
-        s3 = S3ProxyServer.start();
-        s3.createBucket(BUCKET);
-        fluentd = ConfiguredFluentd.start(dir.resolve("configure"), s3, BUCKET);
-    }
-
-    @AfterAll
-    static void stopFluentd() {
-        if (fluentd != null) {
-            fluentd.close();
-        }
-        if (s3 != null) {
-            s3.close();
-        }
-    }
+    @RegisterExtension
+    static final FluentdToS3 servers = new FluentdToS3(BUCKET);
 
     @Test
     void recordingsOfUploadedSessionsReachTheSessionMatchOfFluentd() {
@@ -75,7 +51,7 @@ class RealFluentdSessionsTest {
 
         try (FakeTeleport teleport = FakeTeleport.builder().events(uploads).start()) {
             recordings.forEach(teleport::addRecording);
-            int status = InProcessExporter.runToEnd(fluentd.exporter(teleport)
+            int status = InProcessExporter.runToEnd(servers.fluentd().exporter(teleport)
                     .set(ConfigKey.START_TIME, "2019-01-01T00:00:00Z")
                     .set(ConfigKey.WINDOW_SIZE, "87600h")
                     .set(ConfigKey.TIMEOUT, "100ms")
@@ -84,7 +60,7 @@ class RealFluentdSessionsTest {
             assertThat(status).isZero();
         }
 
-        String log = fluentd.fluentd().log();
+        String log = servers.fluentd().fluentd().log();
         for (SessionRecording recording : recordings) {
             String tag = Configure.tagOf(Configure.SESSION_URL) + "." + recording.sessionId() + ".log";
             List<String> expected = recording.events().stream()
@@ -93,7 +69,7 @@ class RealFluentdSessionsTest {
             List<String> printed = log.lines().filter(line -> line.contains(" " + tag + ": ")).toList();
             assertThat(printed).as(tag).containsExactlyElementsOf(expected);
         }
-        assertThat(s3.keys(BUCKET, "")).as("audit events only go to S3").allMatch(key -> key.startsWith("teleport/logs"));
+        assertThat(servers.s3().keys(BUCKET, "")).as("audit events only go to S3").allMatch(key -> key.startsWith("teleport/logs"));
     }
 
     /** The session.upload Teleport writes once a session's recording is stored. */
