@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.function.Consumer;
 
 import dev.tee.config.ConfigKey;
@@ -83,18 +82,16 @@ public final class ExporterApp {
 
         DeliveredEvents delivered = new DeliveredEvents(state.file("delivered-ids"), DELIVERED_IDS_PER_SEGMENT);
         Acknowledger acknowledger = new Acknowledger();
-        // outputs that acknowledge on their own (the S3 and file writer) commit through the audit-commit route
-        RouteInlet<Batch> commit = RouteInlet.commit();
         RouteInlet<AuditEvent> inlet = RouteInlet.events();
         TeleportReachability reachability = new TeleportReachability(Clock.systemUTC());
         Main main = new Main();
         try (StopSignals signals = StopSignals.install(main::completed, STOP_DEADLINE);
              TeleportClient teleport = Teleport.connect(config, reachability)) {
             ReadPaths.ReadPath read = ReadPaths.open(config, state, startTime, teleport, inlet);
-            try (Outputs.Output output = Outputs.open(config, state, commit, read.source())) {
+            try (Outputs.Output output = Outputs.open(config, state, read.source())) {
                 SessionsAndLocks sessionsAndLocks = SessionsAndLocks.create(config, state, teleport, output);
-                return runPipeline(main, config, teleport, read, output, delivered, acknowledger,
-                        List.of(inlet, commit), sessionsAndLocks, watcher, reachability);
+                return runPipeline(main, config, teleport, read, output, delivered, acknowledger, inlet,
+                        sessionsAndLocks, watcher, reachability);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -103,7 +100,7 @@ public final class ExporterApp {
     }
 
     private static int runPipeline(Main main, ExporterConfig config, TeleportClient teleport, ReadPaths.ReadPath read,
-            Outputs.Output output, DeliveredEvents delivered, Acknowledger acknowledger, List<RouteInlet<?>> inlets,
+            Outputs.Output output, DeliveredEvents delivered, Acknowledger acknowledger, RouteInlet<AuditEvent> inlet,
             SessionsAndLocks sessionsAndLocks, Consumer<Running> watcher, TeleportReachability reachability) {
         // operating it: metrics, health checks, JMX, the progress line (dev.tee.observe)
         ExporterMetrics metrics = Observability.install(main, config, acknowledger, output.counters(), read.source(),
@@ -118,7 +115,8 @@ public final class ExporterApp {
         main.bind("batches", new BatchAggregation());
         BatchHandOff handOff = new BatchHandOff();
         main.bind("batchHandOff", handOff);
-        main.bind(output.beanName(), output.bean()); // sink (Fluentd, dry run) or panther (S3, file)
+        // sink (Fluentd, dry run); or panther and s3Client (S3), or panther and outputDirectory (file)
+        output.beans().forEach(main::bind);
         main.bind("sessions", sessionsAndLocks.sessions());
         main.bind("locks", sessionsAndLocks.locks());
         main.bind("metrics", metrics);
@@ -132,7 +130,7 @@ public final class ExporterApp {
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void afterStart(BaseMainSupport main) {
-                inlets.forEach(inlet -> inlet.attach(main.getCamelContext().createProducerTemplate()));
+                inlet.attach(main.getCamelContext().createProducerTemplate());
             }
 
             @Override
@@ -191,6 +189,10 @@ public final class ExporterApp {
         main.addInitialProperty("retry-delay-ms", Long.toString(config.duration(ConfigKey.RETRY_DELAY).toMillis()));
         main.addInitialProperty("retry-max-delay-ms",
                 Long.toString(config.duration(ConfigKey.RETRY_MAX_DELAY).toMillis()));
+        // the aws2-s3 step's switches for forward.s3.sse (none, AES256 or aws:kms)
+        String sse = config.string(ConfigKey.FORWARD_S3_SSE);
+        main.addInitialProperty("s3-use-sse-s3", Boolean.toString(sse.equals("AES256")));
+        main.addInitialProperty("s3-use-kms", Boolean.toString(sse.equals("aws:kms")));
         config.camelProperties().forEach(main::addInitialProperty);
     }
 

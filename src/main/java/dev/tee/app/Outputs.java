@@ -29,11 +29,11 @@ import static dev.tee.config.ConfigKey.TELEPORT_ADDR;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.HexFormat;
-import java.util.function.Consumer;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import dev.tee.config.ConfigException;
 import dev.tee.config.ExporterConfig;
-import dev.tee.event.Batch;
 import dev.tee.session.FluentdSessionOutput;
 import dev.tee.session.SessionObjects;
 import dev.tee.session.SessionOutput;
@@ -57,7 +57,7 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 
-/** Chooses the state directory and builds the configured output: its bean and its route file. */
+/** Chooses the state directory and builds the configured output: the beans its routes name. */
 final class Outputs {
 
     private static final Logger LOG = LoggerFactory.getLogger(Outputs.class);
@@ -66,11 +66,11 @@ final class Outputs {
     }
 
     /**
-     * The output's bean as the routes call it, how the routes deliver to it ({@code delivery} in their
+     * The output's beans as the routes name them, how the routes deliver to it ({@code delivery} in their
      * preconditions: batches, sent as they come, or objects, one per minute), its counters, what to
      * close, and where session recordings go (null in a dry run, which exports none).
      */
-    record Output(String beanName, Object bean, String delivery, OutputCounters counters, AutoCloseable resource,
+    record Output(Map<String, Object> beans, String delivery, OutputCounters counters, AutoCloseable resource,
             SessionOutput sessionOutput) implements AutoCloseable {
         @Override
         public void close() {
@@ -96,17 +96,16 @@ final class Outputs {
         return StateDirectory.open(real.path().resolve("dry_run"), HexFormat.of().formatHex(random));
     }
 
-    /** @param acknowledge records a batch as delivered (for outputs that acknowledge on their own) */
-    static Output open(ExporterConfig config, StateDirectory state, Consumer<Batch> acknowledge, AuditSource source) {
+    static Output open(ExporterConfig config, StateDirectory state, AuditSource source) {
         if (config.bool(DRY_RUN)) {
             DryRunSink sink = new DryRunSink();
-            return new Output("sink", sink, "batches", sink, sink, null);
+            return new Output(Map.of("sink", sink), "batches", sink, sink, null);
         }
         String output = config.string(OUTPUT);
         switch (output) {
             case "fluentd" -> {
                 FluentdSink sink = fluentd(config, state);
-                return new Output("sink", sink, "batches", sink, sink, new FluentdSessionOutput(sink,
+                return new Output(Map.of("sink", sink), "batches", sink, sink, new FluentdSessionOutput(sink,
                         config.string(FORWARD_FLUENTD_SESSION_URL), config.integer(BATCH)));
             }
             case "s3" -> {
@@ -121,25 +120,28 @@ final class Outputs {
                     store.close();
                     throw e;
                 }
-                return objects(config, state, store, acknowledge, source, store);
+                // the routes' aws2-s3 step PUTs with this client
+                return objects(config, state, store, source, Map.of("s3Client", store.client()), store);
             }
             case "file" -> {
                 DirectoryObjectStore store = new DirectoryObjectStore(config.path(FORWARD_FILE_DIR));
                 LOG.info("Writing Panther's layout to {}", store.root().resolve(config.string(FORWARD_S3_PREFIX)));
-                return objects(config, state, store, acknowledge, source, () -> { });
+                return objects(config, state, store, source, Map.of("outputDirectory", store), () -> { });
             }
             default -> throw new ConfigException("output: \"" + output + "\" is not one of fluentd, s3, file");
         }
     }
 
-    private static Output objects(ExporterConfig config, StateDirectory state, ObjectStore store,
-            Consumer<Batch> acknowledge, AuditSource source, AutoCloseable resource) {
+    private static Output objects(ExporterConfig config, StateDirectory state, ObjectStore store, AuditSource source,
+            Map<String, Object> writeBeans, AutoCloseable resource) {
         PantherWriter writer = new PantherWriter(config.string(FORWARD_S3_PREFIX), MinuteObject.DEFAULT_MAX_BYTES,
-                config.duration(FORWARD_S3_FLUSH_DELAY), store, new DeadLetters(state.path()), acknowledge,
-                source, Clock.systemUTC());
+                config.duration(FORWARD_S3_FLUSH_DELAY), store, new DeadLetters(state.path()), source,
+                Clock.systemUTC());
         SessionObjects sessions = new SessionObjects(store, config.string(FORWARD_S3_SESSION_PREFIX),
                 new DeadLetters(state.path()), Clock.systemUTC());
-        return new Output("panther", writer, "objects", writer, resource, sessions);
+        Map<String, Object> beans = new LinkedHashMap<>(writeBeans);
+        beans.put("panther", writer);
+        return new Output(beans, "objects", writer, resource, sessions);
     }
 
     private static FluentdSink fluentd(ExporterConfig config, StateDirectory state) {
