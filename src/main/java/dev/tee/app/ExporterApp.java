@@ -15,15 +15,15 @@ import java.util.function.Consumer;
 
 import dev.tee.config.ConfigKey;
 import dev.tee.config.ExporterConfig;
-import dev.tee.pipeline.BatchAggregation;
-import dev.tee.pipeline.BatchHandOff;
-import dev.tee.pipeline.EventTypeFilter;
-import dev.tee.pipeline.RouteInlet;
-import dev.tee.pipeline.BatchTextConverter;
-import dev.tee.pipeline.ExportProgress;
-import dev.tee.pipeline.ReadFailures;
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
+import dev.tee.pipeline.BatchAggregation;
+import dev.tee.pipeline.BatchHandOff;
+import dev.tee.pipeline.BatchTextConverter;
+import dev.tee.pipeline.EventTypeFilter;
+import dev.tee.pipeline.ExportProgress;
+import dev.tee.pipeline.ReadFailures;
+import dev.tee.pipeline.RouteInlet;
 import dev.tee.observe.ExporterMetrics;
 import dev.tee.observe.Observability;
 import dev.tee.observe.TeleportReachability;
@@ -90,8 +90,6 @@ public final class ExporterApp {
     private static int run(ExporterConfig config, Consumer<Running> watcher, StateDirectory state, Instant startTime) {
         DeliveredEvents delivered = new DeliveredEvents(state.file("delivered-ids"), DELIVERED_IDS_PER_SEGMENT);
         Acknowledger acknowledger = new Acknowledger();
-        // outputs that acknowledge on their own (the S3 and file writer) commit through the audit-commit route
-        RouteInlet<Batch> commit = RouteInlet.commit();
         RouteInlet<AuditEvent> inlet = RouteInlet.events();
         RouteInlet<Batch> fluentd = RouteInlet.fluentd();
         TeleportReachability reachability = new TeleportReachability(Clock.systemUTC());
@@ -99,10 +97,10 @@ public final class ExporterApp {
         try (StopSignals signals = StopSignals.install(main::completed, STOP_DEADLINE);
              TeleportClient teleport = Teleport.connect(config, reachability)) {
             ReadPaths.ReadPath read = ReadPaths.open(config, state, startTime, teleport, inlet);
-            try (Outputs.Output output = Outputs.open(config, state, commit, read.source(), fluentd)) {
+            try (Outputs.Output output = Outputs.open(config, state, read.source(), fluentd)) {
                 SessionsAndLocks sessionsAndLocks = SessionsAndLocks.create(config, state, teleport, output);
                 return runPipeline(main, config, teleport, read, output, delivered, acknowledger,
-                        List.of(inlet, commit, fluentd), sessionsAndLocks, watcher, reachability);
+                        List.of(inlet, fluentd), sessionsAndLocks, watcher, reachability);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -126,7 +124,8 @@ public final class ExporterApp {
         main.bind("batches", new BatchAggregation());
         BatchHandOff handOff = new BatchHandOff();
         main.bind("batchHandOff", handOff);
-        // fluentd, fluentdTls and fluentdHttpClient (Fluentd), sink (dry run) or panther (S3, file)
+        // fluentd, fluentdTls and fluentdHttpClient (Fluentd); sink (dry run); panther and s3Client (S3),
+        // or panther and outputDirectory (file)
         output.beans().forEach(main::bind);
         main.bind("sessions", sessionsAndLocks.sessions());
         main.bind("locks", sessionsAndLocks.locks());
@@ -207,6 +206,10 @@ public final class ExporterApp {
         main.addInitialProperty("retry-delay-ms", Long.toString(config.duration(ConfigKey.RETRY_DELAY).toMillis()));
         main.addInitialProperty("retry-max-delay-ms",
                 Long.toString(config.duration(ConfigKey.RETRY_MAX_DELAY).toMillis()));
+        // the aws2-s3 step's switches for forward.s3.sse (none, AES256 or aws:kms)
+        String sse = config.string(ConfigKey.FORWARD_S3_SSE);
+        main.addInitialProperty("s3-use-sse-s3", Boolean.toString(sse.equals("AES256")));
+        main.addInitialProperty("s3-use-kms", Boolean.toString(sse.equals("aws:kms")));
         config.camelProperties().forEach(main::addInitialProperty);
     }
 

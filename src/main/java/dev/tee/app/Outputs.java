@@ -28,8 +28,8 @@ import static dev.tee.config.ConfigKey.TELEPORT_ADDR;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Consumer;
 
 import dev.tee.config.ConfigException;
 import dev.tee.config.ExporterConfig;
@@ -59,7 +59,7 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 
-/** Chooses the state directory and builds the configured output: its bean and its route file. */
+/** Chooses the state directory and builds the configured output: the beans its routes name. */
 final class Outputs {
 
     private static final Logger LOG = LoggerFactory.getLogger(Outputs.class);
@@ -98,12 +98,8 @@ final class Outputs {
         return StateDirectory.open(real.path().resolve("dry_run"), HexFormat.of().formatHex(random));
     }
 
-    /**
-     * @param acknowledge records a batch as delivered (for outputs that acknowledge on their own)
-     * @param fluentd the fluentd-deliver route, which session recordings go through to Fluentd
-     */
-    static Output open(ExporterConfig config, StateDirectory state, Consumer<Batch> acknowledge, AuditSource source,
-            RouteInlet<Batch> fluentd) {
+    /** @param fluentd the fluentd-deliver route, which session recordings go through to Fluentd */
+    static Output open(ExporterConfig config, StateDirectory state, AuditSource source, RouteInlet<Batch> fluentd) {
         if (config.bool(DRY_RUN)) {
             DryRunSink sink = new DryRunSink();
             return new Output(Map.of("sink", sink), "dry-run", sink, sink, null);
@@ -131,25 +127,28 @@ final class Outputs {
                     store.close();
                     throw e;
                 }
-                return objects(config, state, store, acknowledge, source, store);
+                // the routes' aws2-s3 step PUTs with this client
+                return objects(config, state, store, source, Map.of("s3Client", store.client()), store);
             }
             case "file" -> {
                 DirectoryObjectStore store = new DirectoryObjectStore(config.path(FORWARD_FILE_DIR));
                 LOG.info("Writing Panther's layout to {}", store.root().resolve(config.string(FORWARD_S3_PREFIX)));
-                return objects(config, state, store, acknowledge, source, () -> { });
+                return objects(config, state, store, source, Map.of("outputDirectory", store), () -> { });
             }
             default -> throw new ConfigException("output: \"" + output + "\" is not one of fluentd, s3, file");
         }
     }
 
-    private static Output objects(ExporterConfig config, StateDirectory state, ObjectStore store,
-            Consumer<Batch> acknowledge, AuditSource source, AutoCloseable resource) {
+    private static Output objects(ExporterConfig config, StateDirectory state, ObjectStore store, AuditSource source,
+            Map<String, Object> writeBeans, AutoCloseable resource) {
         PantherWriter writer = new PantherWriter(config.string(FORWARD_S3_PREFIX), MinuteObject.DEFAULT_MAX_BYTES,
-                config.duration(FORWARD_S3_FLUSH_DELAY), store, new DeadLetters(state.path()), acknowledge,
-                source, Clock.systemUTC());
+                config.duration(FORWARD_S3_FLUSH_DELAY), store, new DeadLetters(state.path()), source,
+                Clock.systemUTC());
         SessionObjects sessions = new SessionObjects(store, config.string(FORWARD_S3_SESSION_PREFIX),
                 new DeadLetters(state.path()), Clock.systemUTC());
-        return new Output(Map.of("panther", writer), "objects", writer, resource, sessions);
+        Map<String, Object> beans = new LinkedHashMap<>(writeBeans);
+        beans.put("panther", writer);
+        return new Output(beans, "objects", writer, resource, sessions);
     }
 
     private static FluentdTls fluentdTls(ExporterConfig config) {

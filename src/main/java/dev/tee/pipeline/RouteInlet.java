@@ -10,15 +10,13 @@ import org.apache.camel.ProducerTemplate;
 
 /**
  * Where code that runs outside a route hands its work to one: the export chunk streams hand each
- * event to {@code direct:audit-event}, the S3 writer each stored object's batch to
- * {@code direct:audit-commit}, the session export each batch of a recording to
+ * event to {@code direct:audit-event}, the session export each batch of a recording to
  * {@code direct:fluentd-deliver}. Synchronous, so a full pipeline slows the caller down, and a route's
  * failure is thrown to the caller as the route's own exception.
  */
 public final class RouteInlet<T> implements Consumer<T> {
 
     public static final String EVENTS = "direct:audit-event";
-    public static final String COMMIT = "direct:audit-commit";
     public static final String FLUENTD = "direct:fluentd-deliver";
 
     private final String endpoint;
@@ -31,11 +29,6 @@ public final class RouteInlet<T> implements Consumer<T> {
     /** Into the audit-events route: filter, de-duplicate, batch. */
     public static RouteInlet<AuditEvent> events() {
         return new RouteInlet<>(EVENTS);
-    }
-
-    /** Into the audit-commit route: remember the ids as delivered, let the cursor move past them. */
-    public static RouteInlet<Batch> commit() {
-        return new RouteInlet<>(COMMIT);
     }
 
     /** Into the fluentd-deliver route: POST a batch to Fluentd until every event is settled. */

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 
 import com.google.protobuf.Struct;
 import dev.tee.event.AuditEvent;
@@ -24,9 +23,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes audit events as the objects Fluentd's S3 output writes for Panther: one object per UTC
- * minute of event time, {@code <prefix><yyyyMMddHHmm00>_<n>.gz}, written once the minute is complete,
- * each event acknowledged only after its object is stored.
+ * The {@code panther} bean of the object routes (routes/deliver-objects.yaml): buffers audit events per
+ * UTC minute of event time and decides when a minute is complete, so that the routes write it as the
+ * object Fluentd's S3 output writes for Panther, {@code <prefix><yyyyMMddHHmm00>_<n>.gz}; each event is
+ * acknowledged only after its object is stored.
  *
  * <p>A minute is complete when the source has read past it ({@code readPosition}: every event before
  * that time has been read) and an event of a later minute has reached this writer (the events read
@@ -36,10 +36,11 @@ import org.slf4j.LoggerFactory;
  * one per batch, however slowly pages arrive. To bound memory, the oldest minutes are written early
  * when more than {@link #MAX_PENDING_EVENTS} events wait.
  *
- * <p>Exactly once: every object is written with create-if-absent, trying {@code _0}, {@code _1}, ...
- * When a key is taken, the object there is read back; our lines it already holds (a replay after a
- * crash between the write and the acknowledgement) count as delivered, and only the rest goes to the
- * next key. No event is ever in two objects, whatever the crash.
+ * <p>Exactly once: the routes write every object create-if-absent, and this writer hands each object
+ * of a minute its own index, {@code _0}, {@code _1}, ... When a key is taken, {@link #readBack} reads
+ * the object there; our lines it already holds (a replay after a crash between the write and the
+ * acknowledgement) count as delivered, and only the rest goes to the next key. No event is ever in two
+ * objects, whatever the crash.
  */
 public final class PantherWriter implements OutputCounters {
 
@@ -56,12 +57,11 @@ public final class PantherWriter implements OutputCounters {
     private final Duration flushDelay;
     private final ObjectStore store;
     private final DeadLetters deadLetters;
-    private final Consumer<Batch> acknowledge;
     private final AuditSource source;
     private final Clock clock;
 
     private final TreeMap<Instant, Minute> pending = new TreeMap<>();
-    /** The lowest index not known to be taken, per minute written in this run. */
+    /** The lowest index not yet handed to an object, per minute written in this run. */
     private final Map<Instant, Integer> nextIndex = new HashMap<>();
     private Instant lastAdded = Instant.MIN;
     private Instant newestAdded = Instant.MIN;
@@ -73,25 +73,30 @@ public final class PantherWriter implements OutputCounters {
     private volatile long eventsDeadLettered;
 
     /**
-     * @param acknowledge called with the events of every object once it is stored (or found stored)
+     * @param store where {@link #readBack} reads a taken key's object (the routes write the objects)
      * @param source how far the reader got ({@link AuditSource#readPosition},
      *     {@link AuditSource#readAllAvailable})
      */
     public PantherWriter(String prefix, long maxObjectBytes, Duration flushDelay, ObjectStore store,
-            DeadLetters deadLetters, Consumer<Batch> acknowledge, AuditSource source, Clock clock) {
+            DeadLetters deadLetters, AuditSource source, Clock clock) {
         this.prefix = prefix;
         this.maxObjectBytes = maxObjectBytes;
         this.flushDelay = flushDelay;
         this.store = store;
         this.deadLetters = deadLetters;
-        this.acknowledge = acknowledge;
         this.source = source;
         this.clock = clock;
     }
 
-    /** Buffers a batch's events under their minutes; they are acknowledged when written. */
-    public synchronized void add(Batch batch) {
+    /**
+     * Buffers a batch's events under their minutes; they are acknowledged when written.
+     *
+     * @return the events Panther's layout cannot hold (their time is not one Fluentd reads): already in
+     *     the dead letters, to be acknowledged now
+     */
+    public synchronized Batch add(Batch batch) {
         Instant now = clock.instant();
+        List<AuditEvent> refused = new ArrayList<>();
         for (AuditEvent event : batch.events()) {
             PantherLine line;
             try {
@@ -102,7 +107,7 @@ public final class PantherWriter implements OutputCounters {
                 LOG.warn("Event {} ({}) cannot be written in Panther's layout: {}; see {}", event.id(), event.type(),
                         e.getMessage(), deadLetters.file());
                 eventsDeadLettered++;
-                acknowledge.accept(new Batch(List.of(event)));
+                refused.add(event);
                 continue;
             }
             pending.computeIfAbsent(line.minute(), Minute::new).add(line, event);
@@ -112,10 +117,15 @@ public final class PantherWriter implements OutputCounters {
                 newestAdded = line.time();
             }
         }
+        return new Batch(refused);
     }
 
-    /** Writes every complete minute (see the class comment); the rest stays buffered. */
-    public synchronized void flushDue() {
+    /**
+     * Takes every complete minute (see the class comment) out of the buffer, as the objects to write:
+     * one per minute, or several when a minute passes the size cap, each with its own index. The rest
+     * stays buffered.
+     */
+    public synchronized List<PendingObject> takeDue() {
         Instant now = clock.instant();
         Instant read = source.readPosition();
         Instant position = read.isBefore(newestAdded) ? read : newestAdded;
@@ -123,17 +133,80 @@ public final class PantherWriter implements OutputCounters {
         // queued on its way, as while the pipeline waits on this very writer), and none came since
         boolean quiet = source.readAllAvailable() && source.unsettled() <= pendingEvents
                 && !now.isBefore(lastAdded.plus(flushDelay));
+        List<PendingObject> due = new ArrayList<>();
         for (Iterator<Minute> it = pending.values().iterator(); it.hasNext(); ) {
             Minute minute = it.next();
             Instant end = minute.start.plusSeconds(60);
             boolean readPast = !end.isAfter(position);
             boolean quietAndOver = quiet && !now.isBefore(end);
             if (readPast || quietAndOver || pendingEvents > MAX_PENDING_EVENTS) {
-                write(minute);
+                objects(minute, due);
                 it.remove();
                 pendingEvents -= minute.events.size();
             }
         }
+        return due;
+    }
+
+    /** The objects of one minute: several when it passes the size cap, each with the events of its lines. */
+    private void objects(Minute minute, List<PendingObject> due) {
+        List<PantherLine> lines = minute.lines;
+        int first = 0;
+        while (first < lines.size()) {
+            MinuteObject object = new MinuteObject(minute.start, maxObjectBytes);
+            int end = first;
+            while (end < lines.size() && object.accepts(lines.get(end))) {
+                object.add(lines.get(end++));
+            }
+            due.add(new PendingObject(prefix, minute.start, takeIndex(minute.start), lines.subList(first, end),
+                    minute.events.subList(first, end)));
+            first = end;
+        }
+    }
+
+    private int takeIndex(Instant minute) {
+        return nextIndex.merge(minute, 1, Integer::sum) - 1;
+    }
+
+    /** The object is stored under its key: its events, to acknowledge. */
+    public Batch written(PendingObject object) {
+        Batch events = object.markStored();
+        synchronized (this) {
+            objectsWritten++;
+            eventsWritten += events.size();
+        }
+        LOG.debug("wrote {} ({} events)", object, events.size());
+        return events;
+    }
+
+    /**
+     * The object's key was taken (create-if-absent refused it): reads the object stored there, and
+     * returns the events of ours it already holds (written before a restart), to acknowledge; the rest
+     * of the object moves on to the minute's next free index.
+     *
+     * @throws OutputUnavailableException the key is taken but its object cannot be read yet
+     */
+    public Batch readBack(PendingObject object) {
+        String key = object.getKey();
+        Set<String> stored = new HashSet<>(MinuteObject.lines(store.get(key)
+                .orElseThrow(() -> new OutputUnavailableException(key + " is taken but cannot be read yet"))));
+        Batch found;
+        synchronized (this) {
+            found = object.removeStored(stored);
+            if (!object.isStored()) {
+                object.moveTo(takeIndex(object.minute()));
+            }
+            if (found.size() > 0) {
+                objectsFoundWritten++;
+                eventsWritten += found.size();
+            }
+        }
+        if (found.size() > 0) {
+            LOG.info("{} already holds {} of these events (written before a restart); not writing them again",
+                    key, found.size());
+        }
+        LOG.debug("{} is taken; {} events left to write", key, object.lineCount());
+        return found;
     }
 
     /** Minutes buffered and not yet written. */
@@ -165,62 +238,6 @@ public final class PantherWriter implements OutputCounters {
     /** Objects that a replay found already stored (a crash came between a write and its acknowledgement). */
     public synchronized long objectsFoundWritten() {
         return objectsFoundWritten;
-    }
-
-    private void write(Minute minute) {
-        List<PantherLine> lines = minute.lines;
-        List<AuditEvent> events = minute.events;
-        // several objects when the minute passes the size cap, each with the events of its lines
-        int first = 0;
-        while (first < lines.size()) {
-            MinuteObject object = new MinuteObject(minute.start, maxObjectBytes);
-            int end = first;
-            while (end < lines.size() && object.accepts(lines.get(end))) {
-                object.add(lines.get(end++));
-            }
-            store(minute.start, lines.subList(first, end), events.subList(first, end));
-            first = end;
-        }
-    }
-
-    /** Stores these lines under the first free key of the minute, skipping any the store already holds. */
-    private void store(Instant minute, List<PantherLine> lines, List<AuditEvent> events) {
-        List<PantherLine> toWrite = new ArrayList<>(lines);
-        List<AuditEvent> toAcknowledge = new ArrayList<>(events);
-        int index = nextIndex.getOrDefault(minute, 0);
-        while (!toWrite.isEmpty()) {
-            PantherObjectKey key = new PantherObjectKey(prefix, minute, index);
-            MinuteObject object = new MinuteObject(minute, Long.MAX_VALUE);
-            toWrite.forEach(object::add);
-            ObjectStore.PutOutcome outcome = store.putIfAbsent(key.key(), object.gzip());
-            index++;
-            if (outcome == ObjectStore.PutOutcome.CREATED) {
-                LOG.debug("wrote {} ({} events)", key, toWrite.size());
-                objectsWritten++;
-                eventsWritten += toAcknowledge.size();
-                nextIndex.put(minute, index);
-                acknowledge.accept(new Batch(toAcknowledge));
-                return;
-            }
-            Set<String> stored = new HashSet<>(MinuteObject.lines(store.get(key.key())
-                    .orElseThrow(() -> new OutputUnavailableException(key + " is taken but cannot be read yet"))));
-            List<AuditEvent> found = new ArrayList<>();
-            for (int i = toWrite.size() - 1; i >= 0; i--) {
-                if (stored.contains(toWrite.get(i).toString())) {
-                    found.add(0, toAcknowledge.get(i));
-                    toWrite.remove(i);
-                    toAcknowledge.remove(i);
-                }
-            }
-            if (!found.isEmpty()) {
-                LOG.info("{} already holds {} of these events (written before a restart); not writing them again",
-                        key, found.size());
-                objectsFoundWritten++;
-                eventsWritten += found.size();
-                acknowledge.accept(new Batch(found));
-            }
-            nextIndex.put(minute, index);
-        }
     }
 
     /** The buffered events of one UTC minute, in arrival order. */

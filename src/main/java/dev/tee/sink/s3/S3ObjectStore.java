@@ -4,17 +4,12 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
 import dev.tee.config.ConfigException;
 import dev.tee.sink.OutputUnavailableException;
-import org.apache.camel.CamelContext;
-import org.apache.camel.ProducerTemplate;
-import org.apache.camel.component.aws2.s3.AWS2S3Constants;
-import org.apache.camel.impl.DefaultCamelContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -24,6 +19,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -31,13 +27,16 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.model.StorageClass;
 
 /**
- * The bucket our objects go to. PUTs go through Camel's aws2-s3 producer with its conditional writes
- * ({@code If-None-Match: *}); the read-back after a 412, the listing and the start-up check use the
- * same AWS SDK v2 {@link S3Client} directly, as that producer has no use for their answers.
+ * The bucket our objects go to, and its AWS SDK v2 {@link S3Client}: the client the routes' aws2-s3
+ * step writes audit objects with (bound as {@code s3Client}), and the one this store reads back a
+ * taken key with, lists, checks the bucket and writes session recordings with. Every write is
+ * create-if-absent ({@code If-None-Match: *}).
  */
 public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
@@ -100,42 +99,12 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         }
     }
 
-    private static final String CLIENT_BEAN = "s3Client";
-
     private final S3Client client;
     private final Settings settings;
-    /** A context of its own for the aws2-s3 producer, so the store works with or without the routes. */
-    private final CamelContext camel;
-    private final ProducerTemplate puts;
-    private final String putUri;
 
     private S3ObjectStore(S3Client client, Settings settings) {
         this.client = client;
         this.settings = settings;
-        this.camel = new DefaultCamelContext(false);
-        camel.getCamelContextExtension().setName("s3-output");
-        camel.disableJMX(); // the exporter's own context is the one to watch
-        camel.getRegistry().bind(CLIENT_BEAN, client);
-        camel.start();
-        this.puts = camel.createProducerTemplate();
-        this.putUri = putUri(settings);
-    }
-
-    /** Conditional writes on, no bucket created, our client, STANDARD class, and the configured encryption. */
-    static String putUri(Settings settings) {
-        StringBuilder uri = new StringBuilder("aws2-s3://").append(settings.bucket())
-                .append("?amazonS3Client=#").append(CLIENT_BEAN)
-                .append("&autoCreateBucket=false&conditionalWritesEnabled=true&storageClass=")
-                .append(StorageClass.STANDARD);
-        if ("AES256".equals(settings.sse())) {
-            uri.append("&useSSES3=true");
-        } else if ("aws:kms".equals(settings.sse())) {
-            uri.append("&useAwsKMS=true");
-            if (settings.sseKmsKeyId() != null) {
-                uri.append("&awsKMSKeyId=RAW(").append(settings.sseKmsKeyId()).append(')');
-            }
-        }
-        return uri.toString();
     }
 
     /** A store over a new client for {@code settings}. Nothing is sent to S3 until the first request. */
@@ -163,6 +132,11 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         return settings.bucket();
     }
 
+    /** The client, for the routes' aws2-s3 step ({@code amazonS3Client=#s3Client}); this store closes it. */
+    public S3Client client() {
+        return client;
+    }
+
     /**
      * Writes {@code body} under {@code key} unless the key exists ({@code If-None-Match: *}), so a
      * replayed object is recognised instead of written twice (DESIGN §7). Storage class STANDARD and the
@@ -178,36 +152,27 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     }
 
     public PutOutcome putIfAbsent(String key, byte[] body, String contentType) {
+        PutObjectRequest.Builder put = PutObjectRequest.builder().bucket(settings.bucket()).key(key)
+                .contentType(contentType).contentLength((long) body.length)
+                .storageClass(StorageClass.STANDARD).ifNoneMatch("*");
+        if ("AES256".equals(settings.sse())) {
+            put.serverSideEncryption(ServerSideEncryption.AES256);
+        } else if ("aws:kms".equals(settings.sse())) {
+            put.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(settings.sseKmsKeyId());
+        }
         try {
-            puts.sendBodyAndHeaders(putUri, body, Map.of(
-                    AWS2S3Constants.KEY, key,
-                    AWS2S3Constants.CONTENT_TYPE, contentType,
-                    AWS2S3Constants.CONTENT_LENGTH, (long) body.length));
+            client.putObject(put.build(), RequestBody.fromBytes(body));
             LOG.debug("put {} ({} bytes): created", key, body.length);
             return PutOutcome.CREATED;
-        } catch (RuntimeException e) {
-            // the producer's failure (CamelExecutionException), or its endpoint's, which checks the
-            // bucket when first used (ResolveEndpointFailedException): S3's answer is in the causes
-            SdkException cause = sdkCause(e);
-            if (cause instanceof AwsServiceException service && service.statusCode() == 412) {
+        } catch (AwsServiceException e) {
+            if (e.statusCode() == 412) {
                 LOG.debug("put {}: key already taken", key);
                 return PutOutcome.ALREADY_EXISTS;
             }
-            if (cause != null) {
-                throw translate(cause, "write", key);
-            }
-            throw new OutputUnavailableException("S3 (" + where() + ") failed to write \"" + key + "\" in bucket \""
-                    + settings.bucket() + "\": " + firstLine(e.getMessage()) + "; will retry", e);
+            throw translate(e, "write", key);
+        } catch (SdkException e) {
+            throw translate(e, "write", key);
         }
-    }
-
-    private static SdkException sdkCause(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SdkException sdk) {
-                return sdk;
-            }
-        }
-        return null;
     }
 
     @Override
@@ -253,7 +218,6 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     @Override
     public void close() {
-        camel.stop();
         client.close();
     }
 

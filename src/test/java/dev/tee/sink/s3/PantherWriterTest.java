@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,9 +18,12 @@ import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
 import dev.tee.event.EventJson;
 import dev.tee.sink.DeadLetters;
+import dev.tee.testing.ObjectRoutes;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** The minute rule and the read-back after a replay, through the object routes that run them (output=file). */
 class PantherWriterTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -27,7 +31,7 @@ class PantherWriterTest {
     @TempDir
     Path dir;
 
-    private final List<String> acknowledged = new ArrayList<>();
+    private final List<String> acknowledged = new CopyOnWriteArrayList<>();
     private Instant now = Instant.parse("2026-11-23T18:00:00Z");
     private Instant readPosition = Instant.EPOCH;
     private boolean caughtUp;
@@ -71,15 +75,51 @@ class PantherWriterTest {
         }
     };
 
-    private PantherWriter writer() {
-        return new PantherWriter("teleport/logs", MinuteObject.DEFAULT_MAX_BYTES, Duration.ofSeconds(5),
-                new DirectoryObjectStore(dir.resolve("out")), new DeadLetters(dir),
-                batch -> batch.events().forEach(e -> acknowledged.add(e.id())), source, clock);
+    private ObjectRoutes routes;
+
+    @AfterEach
+    void stopRoutes() {
+        if (routes != null) {
+            routes.close();
+        }
+    }
+
+    /** A writer in the object routes (output=file), as a restart makes one: the previous one's routes stop. */
+    private RoutedWriter writer() throws Exception {
+        stopRoutes();
+        DirectoryObjectStore out = new DirectoryObjectStore(dir.resolve("out"));
+        PantherWriter writer = new PantherWriter("teleport/logs", MinuteObject.DEFAULT_MAX_BYTES,
+                Duration.ofSeconds(5), out, new DeadLetters(dir), source, clock);
+        routes = ObjectRoutes.file(writer, source, out, acknowledged, dir.resolve("state"));
+        return new RoutedWriter(writer, routes);
+    }
+
+    /** The writer as the routes drive it: batches through the delivery route, flushDue as the audit-flush timer. */
+    private record RoutedWriter(PantherWriter writer, ObjectRoutes routes) {
+        void add(Batch batch) {
+            routes.deliver(batch);
+        }
+
+        void flushDue() {
+            routes.writeDue();
+        }
+
+        long objectsWritten() {
+            return writer.objectsWritten();
+        }
+
+        long objectsFoundWritten() {
+            return writer.objectsFoundWritten();
+        }
+
+        int pendingMinutes() {
+            return writer.pendingMinutes();
+        }
     }
 
     @Test
     void writesAMinuteOnceTheSourceHasMovedPastIt() throws Exception {
-        PantherWriter writer = writer();
+        RoutedWriter writer = writer();
         writer.add(batch(event("a", "2026-11-23T17:22:01.5Z"), event("b", "2026-11-23T17:22:59Z")));
         writer.flushDue();
         assertThat(keys()).isEmpty(); // 17:22 could still get events... until the clock or the source says otherwise
@@ -97,9 +137,9 @@ class PantherWriterTest {
     }
 
     @Test
-    void writesALiveMinuteAfterItIsOverAndQuiet() {
+    void writesALiveMinuteAfterItIsOverAndQuiet() throws Exception {
         caughtUp = true;
-        PantherWriter writer = writer();
+        RoutedWriter writer = writer();
         now = Instant.parse("2026-11-23T17:22:58Z");
         writer.add(batch(event("a", "2026-11-23T17:22:30Z")));
         now = Instant.parse("2026-11-23T17:23:02Z");
@@ -111,8 +151,8 @@ class PantherWriterTest {
     }
 
     @Test
-    void aWriterThatStopsReceivingBecauseThePipelineWaitsIsNotQuiet() {
-        PantherWriter writer = writer();
+    void aWriterThatStopsReceivingBecauseThePipelineWaitsIsNotQuiet() throws Exception {
+        RoutedWriter writer = writer();
         now = Instant.parse("2019-04-22T19:41:30Z");
         writer.add(batch(event("a", "2019-04-22T19:41:10Z")));
         readPosition = Instant.parse("2019-04-22T19:41:20Z"); // a backfill, its next events held up (S3 down)
@@ -122,11 +162,11 @@ class PantherWriterTest {
     }
 
     @Test
-    void aCaughtUpReaderWhoseEventsAreStillOnTheirWayIsNotQuiet() {
+    void aCaughtUpReaderWhoseEventsAreStillOnTheirWayIsNotQuiet() throws Exception {
         // the reader read everything, but the pipeline holds some events back (S3 was down, batches
         // queue in front of this writer): writing now would split the minute into _0 and _1
         caughtUp = true;
-        PantherWriter writer = writer();
+        RoutedWriter writer = writer();
         now = Instant.parse("2019-04-22T19:41:30Z");
         writer.add(batch(event("a", "2019-04-22T19:41:10Z"), event("b", "2019-04-22T19:41:11Z")));
         unsettled = 3; // "c" of the same minute is still queued
@@ -143,7 +183,7 @@ class PantherWriterTest {
 
     @Test
     void aBackfillWritesOneObjectPerMinuteNotPerBatch() throws Exception {
-        PantherWriter writer = writer();
+        RoutedWriter writer = writer();
         for (int batch = 0; batch < 10; batch++) {
             List<AuditEvent> events = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
@@ -161,14 +201,14 @@ class PantherWriterTest {
 
     @Test
     void aReplayAfterACrashRecognisesWhatIsAlreadyWrittenAndWritesOnlyTheRest() throws Exception {
-        PantherWriter first = writer();
+        RoutedWriter first = writer();
         first.add(batch(event("a", "2026-11-23T17:22:01Z"), event("b", "2026-11-23T17:22:02Z"),
                 event("next", "2026-11-23T17:23:00Z")));
         readPosition = Instant.parse("2026-11-23T17:23:00Z");
         first.flushDue();
         acknowledged.clear(); // the crash: written, but never acknowledged
 
-        PantherWriter replay = writer();
+        RoutedWriter replay = writer();
         replay.add(batch(event("a", "2026-11-23T17:22:01Z"), event("b", "2026-11-23T17:22:02Z"),
                 event("late", "2026-11-23T17:22:03Z"), event("next", "2026-11-23T17:23:00Z")));
         replay.flushDue();
@@ -181,7 +221,7 @@ class PantherWriterTest {
 
     @Test
     void writesTheOldestMinutesEarlyRatherThanBufferWithoutBound() throws Exception {
-        PantherWriter writer = writer();
+        RoutedWriter writer = writer();
         List<AuditEvent> events = new ArrayList<>();
         for (int i = 0; i <= PantherWriter.MAX_PENDING_EVENTS; i++) {
             events.add(event("e" + i, i % 2 == 0 ? "2026-11-23T17:22:30Z" : "2026-11-23T17:25:30Z"));
@@ -196,7 +236,7 @@ class PantherWriterTest {
 
     @Test
     void anEventWhoseTimePantherCannotReadGoesToTheDeadLetters() throws Exception {
-        PantherWriter writer = writer();
+        RoutedWriter writer = writer();
         AuditEvent bad = new AuditEvent("bad", "user.login", Instant.EPOCH, 0,
                 EventJson.toStruct(JSON.readTree("{\"event\":\"user.login\",\"uid\":\"bad\",\"time\":1694}")));
         writer.add(batch(bad));

@@ -177,16 +177,4 @@ class S3ObjectStoreTest {
         return object;
     }
 
-    @Test
-    void putsGoThroughCamelsProducerWithConditionalWritesAndTheConfiguredEncryption() {
-        Settings kms = new Settings("b-1", "us-east-1", null, false, null, "aws:kms",
-                "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab");
-        assertThat(S3ObjectStore.putUri(kms)).isEqualTo("aws2-s3://b-1?amazonS3Client=#s3Client&autoCreateBucket=false"
-                + "&conditionalWritesEnabled=true&storageClass=STANDARD&useAwsKMS=true"
-                + "&awsKMSKeyId=RAW(arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab)");
-        Settings plain = new Settings("b-1", "us-east-1", null, false, null, null, null);
-        assertThat(S3ObjectStore.putUri(plain)).doesNotContain("SSE").doesNotContain("KMS")
-                .contains("conditionalWritesEnabled=true").contains("autoCreateBucket=false");
-    }
-
 }
