@@ -2,18 +2,15 @@ package dev.tee.pipeline;
 
 import java.util.function.Consumer;
 
-import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
 import org.apache.camel.ProducerTemplate;
 
 /**
- * Where code that runs outside a route hands its work to one: the export chunk streams hand each
- * event to {@code direct:audit-event}, the S3 writer each stored object's batch to
- * {@code direct:audit-commit}. Synchronous, so a full pipeline slows the caller down.
+ * Where code that runs outside a route hands its work to one: the S3 writer hands each stored
+ * object's batch to {@code direct:audit-commit}. Synchronous, so a full pipeline slows the caller down.
  */
 public final class RouteInlet<T> implements Consumer<T> {
 
-    public static final String EVENTS = "direct:audit-event";
     public static final String COMMIT = "direct:audit-commit";
 
     private final String endpoint;
@@ -21,11 +18,6 @@ public final class RouteInlet<T> implements Consumer<T> {
 
     private RouteInlet(String endpoint) {
         this.endpoint = endpoint;
-    }
-
-    /** Into the audit-events route: filter, de-duplicate, batch. */
-    public static RouteInlet<AuditEvent> events() {
-        return new RouteInlet<>(EVENTS);
     }
 
     /** Into the audit-commit route: remember the ids as delivered, let the cursor move past them. */
