@@ -10,12 +10,10 @@ import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.function.Consumer;
 
 import dev.tee.config.ConfigKey;
 import dev.tee.config.ExporterConfig;
-import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
 import dev.tee.pipeline.BatchAggregation;
 import dev.tee.pipeline.BatchHandOff;
@@ -90,17 +88,16 @@ public final class ExporterApp {
     private static int run(ExporterConfig config, Consumer<Running> watcher, StateDirectory state, Instant startTime) {
         DeliveredEvents delivered = new DeliveredEvents(state.file("delivered-ids"), DELIVERED_IDS_PER_SEGMENT);
         Acknowledger acknowledger = new Acknowledger();
-        RouteInlet<AuditEvent> inlet = RouteInlet.events();
         RouteInlet<Batch> fluentd = RouteInlet.fluentd();
         TeleportReachability reachability = new TeleportReachability(Clock.systemUTC());
         Main main = new Main();
         try (StopSignals signals = StopSignals.install(main::completed, STOP_DEADLINE);
              TeleportClient teleport = Teleport.connect(config, reachability)) {
-            ReadPaths.ReadPath read = ReadPaths.open(config, state, startTime, teleport, inlet);
+            ReadPaths.ReadPath read = ReadPaths.open(config, state, startTime, teleport);
             try (Outputs.Output output = Outputs.open(config, state, read.source(), fluentd)) {
                 SessionsAndLocks sessionsAndLocks = SessionsAndLocks.create(config, state, teleport, output);
                 return runPipeline(main, config, teleport, read, output, delivered, acknowledger,
-                        List.of(inlet, fluentd), sessionsAndLocks, watcher, reachability);
+                        fluentd, sessionsAndLocks, watcher, reachability);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -109,7 +106,7 @@ public final class ExporterApp {
     }
 
     private static int runPipeline(Main main, ExporterConfig config, TeleportClient teleport, ReadPaths.ReadPath read,
-            Outputs.Output output, DeliveredEvents delivered, Acknowledger acknowledger, List<RouteInlet<?>> inlets,
+            Outputs.Output output, DeliveredEvents delivered, Acknowledger acknowledger, RouteInlet<Batch> fluentd,
             SessionsAndLocks sessionsAndLocks, Consumer<Running> watcher, TeleportReachability reachability) {
         // operating it: metrics, health checks, JMX, the progress line (dev.tee.observe)
         ExporterMetrics metrics = Observability.install(main, config, acknowledger, output.counters(), read.source(),
@@ -128,6 +125,7 @@ public final class ExporterApp {
         // or panther and outputDirectory (file)
         output.beans().forEach(main::bind);
         main.bind("sessions", sessionsAndLocks.sessions());
+        main.bind("sessionBacklog", sessionsAndLocks.sessionBacklog());
         main.bind("locks", sessionsAndLocks.locks());
         main.bind("metrics", metrics);
         main.bind("progress", new ExportProgress(config.bool(EXIT_ON_LAST_EVENT), read.source(), read.saveState(),
@@ -137,16 +135,19 @@ public final class ExporterApp {
         watcher.accept(new Running(metrics, main::completed));
 
         configureCamel(main, config, read.name(), output.delivery());
+        // session recordings and auto-locking (dev.tee.session, dev.tee.lock); told to stop before the
+        // Teleport client closes below, so that no stream it cancels counts as a session's failure
+        sessionsAndLocks.attach(main);
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void afterStart(BaseMainSupport main) {
-                inlets.forEach(inlet -> inlet.attach(main.getCamelContext().createProducerTemplate()));
+                fluentd.attach(main.getCamelContext().createProducerTemplate());
             }
 
             @Override
             public void beforeStop(BaseMainSupport main) {
-                // stop reading first (reader threads, and the poll loop's next call), so that stopping the
-                // routes only has to wait for what was read already
+                // stop reading first (the export chunk streams, and the poll loop's next call), so that
+                // stopping the routes only has to wait for what was read already
                 close(read.resource());
                 teleport.close();
             }
@@ -156,7 +157,6 @@ public final class ExporterApp {
                 read.saveState().run(); // the last acknowledged position, once nothing is in flight any more
             }
         });
-        sessionsAndLocks.attach(main); // session recordings and auto-locking (dev.tee.session, dev.tee.lock)
         delivered.start();
         try {
             main.run();
@@ -165,7 +165,7 @@ public final class ExporterApp {
         } finally {
             close(read.resource());
             handOff.shutdownNow();
-            sessionsAndLocks.stop();
+            sessionsAndLocks.close();
             delivered.stop();
         }
         return 0;
@@ -201,6 +201,8 @@ public final class ExporterApp {
         main.addInitialProperty("camel.component.https.so-timeout", "30000");
         main.addInitialProperty("camel.component.https.response-timeout", "30000");
         main.addInitialProperty("poll-period-ms", Long.toString(config.duration(TIMEOUT).toMillis()));
+        // export chunks streamed at once, as the Go handler reads them
+        main.addInitialProperty("export-streams", Integer.toString(Math.max(config.integer(ConfigKey.CONCURRENCY) / 4, 3)));
         // the routes take milliseconds: the duration keys again, as numbers
         main.addInitialProperty("batch-timeout-ms", Long.toString(config.duration(ConfigKey.BATCH_TIMEOUT).toMillis()));
         main.addInitialProperty("retry-delay-ms", Long.toString(config.duration(ConfigKey.RETRY_DELAY).toMillis()));

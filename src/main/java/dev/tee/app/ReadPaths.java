@@ -1,7 +1,6 @@
 package dev.tee.app;
 
 import static dev.tee.config.ConfigKey.BATCH;
-import static dev.tee.config.ConfigKey.CONCURRENCY;
 import static dev.tee.config.ConfigKey.TIMEOUT;
 import static dev.tee.config.ConfigKey.TYPES;
 import static dev.tee.config.ConfigKey.WINDOW_SIZE;
@@ -16,8 +15,6 @@ import java.util.List;
 import java.util.Optional;
 
 import dev.tee.config.ExporterConfig;
-import dev.tee.event.AuditEvent;
-import dev.tee.pipeline.RouteInlet;
 import dev.tee.source.AuditSource;
 import dev.tee.source.ExportCursor;
 import dev.tee.source.ExportReader;
@@ -27,6 +24,7 @@ import dev.tee.state.DeliveryLedger;
 import dev.tee.state.InFlight;
 import dev.tee.state.StateDirectory;
 import dev.tee.state.StateFile;
+import dev.tee.teleport.RetryDelay;
 import dev.tee.teleport.ServerStream;
 import dev.tee.teleport.TeleportClient;
 import dev.tee.teleport.TeleportException;
@@ -59,8 +57,8 @@ final class ReadPaths {
             Runnable saveState, AutoCloseable resource) {
     }
 
-    static ReadPath open(ExporterConfig config, StateDirectory state, Instant startTime, TeleportClient teleport,
-            RouteInlet<AuditEvent> inlet) throws InterruptedException {
+    static ReadPath open(ExporterConfig config, StateDirectory state, Instant startTime, TeleportClient teleport)
+            throws InterruptedException {
         StateFile<LegacyCursor> legacy = new StateFile<>(state.file(LEGACY_STATE), LegacyCursor.class);
         StateFile<ExportCursor> export = new StateFile<>(state.file(EXPORT_STATE), ExportCursor.class);
         Optional<ExportCursor> savedExport = export.load();
@@ -70,10 +68,9 @@ final class ReadPaths {
                     .map(cursor -> ExportCursor.startingAt(utcDate(cursor.windowStart())))
                     .orElse(ExportCursor.startingAt(utcDate(startTime))));
             LOG.info("Reading with the bulk export API from {}", resumeAt.current());
-            ExportReader reader = new ExportReader(exportApi(teleport), export, resumeAt, inlet,
-                    new InFlight(InFlight.DEFAULT_LIMIT),
-                    Math.max(config.integer(CONCURRENCY) / 4, 3), BACKLOG_DAYS, config.duration(TIMEOUT),
-                    FIRST_BACKOFF, MAX_BACKOFF, Clock.systemUTC());
+            ExportReader reader = new ExportReader(exportApi(teleport), export, resumeAt,
+                    new InFlight(InFlight.DEFAULT_LIMIT), BACKLOG_DAYS, config.duration(TIMEOUT), FIRST_BACKOFF,
+                    MAX_BACKOFF, Clock.systemUTC());
             return new ReadPath("export", "exportReader", reader, reader, reader, reader::flush, reader);
         }
         LegacyCursor resumeAt = legacy.load().orElse(LegacyCursor.startingAt(startTime));
@@ -90,7 +87,7 @@ final class ReadPaths {
      * Go handler probes. Unreachable: wait and try again; UNIMPLEMENTED: no bulk export here.
      */
     static boolean bulkExportAvailable(TeleportClient teleport) throws InterruptedException {
-        Duration wait = FIRST_BACKOFF;
+        RetryDelay backoff = RetryDelay.exponential(FIRST_BACKOFF, MAX_BACKOFF);
         while (true) {
             try (ServerStream<EventExportChunk> chunks = teleport.getEventExportChunks(Instant.now().plus(Duration.ofDays(2)))) {
                 chunks.forEachRemaining(chunk -> { });
@@ -103,9 +100,10 @@ final class ReadPaths {
                 if (!e.isRetryable()) {
                     throw e;
                 }
-                LOG.warn("Cannot probe Teleport's bulk export API: {}; trying again in {}s", e.getMessage(), wait.toSeconds());
+                Duration wait = backoff.next();
+                LOG.warn("Cannot probe Teleport's bulk export API: {}; trying again in {}s", e.getMessage(),
+                        Math.max(1, wait.toSeconds()));
                 Thread.sleep(wait.toMillis());
-                wait = wait.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : wait.multipliedBy(2);
             }
         }
     }

@@ -14,6 +14,7 @@ import dev.tee.config.ExporterConfig;
 import dev.tee.lock.FailedLoginLocks;
 import dev.tee.lock.FailedLoginState;
 import dev.tee.observe.ExporterMetrics;
+import dev.tee.session.SessionBacklog;
 import dev.tee.session.SessionExporter;
 import dev.tee.session.SessionSettings;
 import dev.tee.session.SessionStore;
@@ -62,9 +63,14 @@ final class SessionsAndLocks {
         metrics.sessions(sessions::activeSessions, sessions::backlog, sessions::sessionsDone);
     }
 
-    /** The {@code sessions} bean: registers each session.upload's recording for export. */
+    /** The {@code sessions} bean: registers each session.upload's recording and exports it. */
     SessionExporter sessions() {
         return sessions;
+    }
+
+    /** The {@code sessionBacklog} bean: the queue of seda:session-recordings. */
+    SessionBacklog sessionBacklog() {
+        return sessions.backlogQueue();
     }
 
     /** The {@code locks} bean: counts failed logins towards auto-locking. */
@@ -72,20 +78,27 @@ final class SessionsAndLocks {
         return locks;
     }
 
-    /** Ties their threads to Camel's: started now, stopped before the routes stop. */
+    /**
+     * Ties them to Camel: started now; told to stop before the routes stop, so that a registration
+     * waiting for room gives way at once (saved, not queued) and the session workers stop at their
+     * next event.
+     */
     void attach(Main main) {
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void beforeStop(BaseMainSupport main) {
-                stop(); // a registration blocked on a full backlog gives way at once, unacknowledged
+                locks.stop();
+                sessions.stop();
             }
         });
         sessions.start();
     }
 
-    void stop() {
+    /** Once the routes have stopped. */
+    void close() {
         locks.stop();
         sessions.stop();
+        sessions.close();
     }
 
     /** {@code stop}, once every session recording registered so far is exported (exit-on-last-event). */

@@ -1,12 +1,15 @@
 package dev.tee.observe;
 
+import dev.tee.teleport.TeleportException;
 import org.apache.camel.Exchange;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.support.EventNotifierSupport;
 
 /**
- * Tells the metrics about every redelivery Camel's error handler makes: in the exporter's routes only
- * a send the output could not take now is redelivered (exporter-errors in audit.yaml).
+ * Tells the metrics about every send the output could not take now and Camel's error handler tries
+ * again: audit batches (exporter-errors in audit.yaml) and session recordings (session-errors in
+ * sessions.yaml). Redeliveries that read from Teleport again (a cut export chunk or recording stream)
+ * are not sends, and the output is not failing for them.
  */
 final class RetryNotifier extends EventNotifierSupport {
 
@@ -36,6 +39,9 @@ final class RetryNotifier extends EventNotifierSupport {
         Exchange exchange = ((CamelEvent.ExchangeRedeliveryEvent) event).getExchange();
         Throwable failure = exchange.getException() != null ? exchange.getException()
                 : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        if (failure instanceof TeleportException) {
+            return;
+        }
         metrics.retried(failure == null ? "unknown failure" : String.valueOf(failure.getMessage()));
     }
 }

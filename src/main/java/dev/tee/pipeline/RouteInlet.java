@@ -3,20 +3,17 @@ package dev.tee.pipeline;
 import java.util.Map;
 import java.util.function.Consumer;
 
-import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
 import org.apache.camel.CamelExecutionException;
 import org.apache.camel.ProducerTemplate;
 
 /**
- * Where code that runs outside a route hands its work to one: the export chunk streams hand each
- * event to {@code direct:audit-event}, the session export each batch of a recording to
- * {@code direct:fluentd-deliver}. Synchronous, so a full pipeline slows the caller down, and a route's
- * failure is thrown to the caller as the route's own exception.
+ * Where code that runs outside a route hands its work to one: the session export hands each batch of
+ * a recording to {@code direct:fluentd-deliver}. Synchronous, so a full pipeline slows the caller
+ * down, and a route's failure is thrown to the caller as the route's own exception.
  */
 public final class RouteInlet<T> implements Consumer<T> {
 
-    public static final String EVENTS = "direct:audit-event";
     public static final String FLUENTD = "direct:fluentd-deliver";
 
     private final String endpoint;
@@ -24,11 +21,6 @@ public final class RouteInlet<T> implements Consumer<T> {
 
     private RouteInlet(String endpoint) {
         this.endpoint = endpoint;
-    }
-
-    /** Into the audit-events route: filter, de-duplicate, batch. */
-    public static RouteInlet<AuditEvent> events() {
-        return new RouteInlet<>(EVENTS);
     }
 
     /** Into the fluentd-deliver route: POST a batch to Fluentd until every event is settled. */

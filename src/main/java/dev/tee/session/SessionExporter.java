@@ -3,46 +3,45 @@ package dev.tee.session;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.IntSupplier;
 import java.util.regex.Pattern;
 
 import dev.tee.config.GoDuration;
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
+import dev.tee.session.Session.Status;
+import dev.tee.sink.OutputUnavailableException;
+import dev.tee.teleport.RetryDelay;
 import dev.tee.teleport.TeleportClient;
 import dev.tee.teleport.TeleportException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The routes' `sessions` bean: exports the recording of every session a {@code session.upload} audit
- * event announces (event-handler.md §2.6), at most `concurrency` at once, each resumable from its
- * saved index after a restart.
+ * The routes' {@code sessions} bean: exports the recording of every session a {@code session.upload}
+ * audit event announces (event-handler.md §2.6), each resumable from its saved index after a restart.
+ * The session routes (routes/sessions.yaml) carry the work: session-uploads registers the new
+ * sessions of each batch and queues them on {@code seda:session-recordings} (the {@link SessionBacklog},
+ * whose bound holds the audit stream back), where `concurrency` workers call {@link #export};
+ * session-retries queues again the sessions whose pause is over.
  *
- * <p>Registration writes the session's state before it returns, and the routes call it before the
- * audit event is acknowledged, so no crash can lose a recording. When 16 × `concurrency` registered
- * sessions are waiting for a worker, registration blocks, which holds back the audit stream
- * (backpressure, as in the Go handler since #47369) rather than piling up work.
- *
- * <p>A recording Teleport does not find (it may still be uploading, or the session was not recorded,
- * #26321) is parked and asked for again every few minutes, then given up after 3 retries or 48 hours
- * from its upload, as the Go handler does. Any other failure is tried 3 times and then set aside,
- * logged and kept in storage; it never stops or stalls the audit stream (the Go handler's #60317).
- * Outages of the output or of Teleport are waited out without limit.
+ * <p>A registration is saved before its audit event is acknowledged, so no crash can lose a
+ * recording. An outage of the output or of Teleport is thrown for the route's redelivery, which
+ * tries again without limit, from the index, after a pause this bean takes (and cuts short when the
+ * exporter stops). A recording Teleport does not find (it may
+ * still be uploading, or the session was not recorded, #26321) is parked and asked for again every
+ * few minutes, then given up after 3 retries or 48 hours from its upload, as the Go handler does. Any
+ * other failure is tried 3 times and then set aside, logged and kept in storage; it never stops or
+ * stalls the audit stream (the Go handler's #60317).
  */
 public final class SessionExporter {
 
@@ -53,32 +52,24 @@ public final class SessionExporter {
     /** Teleport session ids are UUIDs; this admits them and nothing that could escape a file name or URL segment. */
     private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final long WARN_EVERY_NANOS = Duration.ofMinutes(1).toNanos();
-    private static final Duration STOP_GRACE = Duration.ofSeconds(5);
 
     private final SessionSettings settings;
     private final SessionStore store;
     private final TeleportClient teleport;
     private final SessionOutput output;
+    private final SessionBacklog backlog;
     private final Clock clock;
     private final boolean dryRun;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final CountDownLatch stopping = new CountDownLatch(1);
-    /** Registered sessions not finished: waiting, active, retrying, missing or failed. */
+    /** Registered sessions not finished, by id. */
     private final Map<String, Session> sessions = new HashMap<>();
-    private int backlog;
-    private int active;
-    private int retrying;
-    private int missing;
-    private int failed;
-    private int blockedRegistrations;
-    private boolean running;
-    private boolean warnedBackpressure;
-    private long lastBackpressureWarning;
+    private final Map<Status, Integer> counts = new EnumMap<>(Status.class);
+    private final CountDownLatch stopping = new CountDownLatch(1);
+    private volatile boolean running;
+    private boolean storeOpen;
     private boolean announcedDryRun;
-    private ThreadPoolExecutor workers;
-    private ScheduledExecutorService timer;
 
     private final AtomicLong finished = new AtomicLong();
     private final AtomicLong givenUp = new AtomicLong();
@@ -102,6 +93,7 @@ public final class SessionExporter {
         this.output = output;
         this.clock = clock;
         this.dryRun = dryRun;
+        this.backlog = new SessionBacklog(settings.concurrency());
     }
 
     /** The `dry-run` stand-in: it notes that recordings are not exported and exports none. */
@@ -109,9 +101,14 @@ public final class SessionExporter {
         return new SessionExporter(SessionSettings.of(1, List.of()), null, null, null, Clock.systemUTC(), true);
     }
 
+    /** The queue of seda:session-recordings, bound as {@code sessionBacklog}. */
+    public SessionBacklog backlogQueue() {
+        return backlog;
+    }
+
     // ---- lifecycle --------------------------------------------------------------------------
 
-    /** Resumes the sessions saved in storage and starts taking registrations. */
+    /** Reads the sessions saved in storage, for the session-retries route to queue, and starts taking work. */
     public void start() {
         lock.lock();
         try {
@@ -127,9 +124,7 @@ public final class SessionExporter {
                 store.close();
                 throw e;
             }
-            workers = new ThreadPoolExecutor(settings.concurrency(), settings.concurrency(), 0, TimeUnit.MILLISECONDS,
-                    new LinkedBlockingQueue<>(), threads("session-export"));
-            timer = Executors.newSingleThreadScheduledExecutor(threads("session-retry"));
+            storeOpen = true;
             running = true;
             resume(saved);
         } finally {
@@ -138,52 +133,43 @@ public final class SessionExporter {
     }
 
     /**
-     * Stops: registrations no longer wait (they are saved for the next start), workers finish the
-     * batch in hand and save their index, and streams still open after a grace period are cancelled.
+     * Stops taking work: registrations no longer wait for room (they are saved for the next start),
+     * transfers stop at their next event and save their index, pauses end, nothing is queued again.
      */
     public void stop() {
         lock.lock();
         try {
-            if (!running) {
-                return;
-            }
             running = false;
+            backlog.close();
             changed.signalAll();
         } finally {
             lock.unlock();
         }
         stopping.countDown();
-        if (dryRun) {
-            return;
-        }
-        timer.shutdownNow();
-        workers.shutdown();
+    }
+
+    /** Closes the session storage; once the routes have stopped. */
+    public void close() {
+        lock.lock();
         try {
-            if (!workers.awaitTermination(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-                workers.shutdownNow(); // interrupts: a stream being read is cancelled, its index was saved
-                workers.awaitTermination(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            if (storeOpen) {
+                storeOpen = false;
+                store.close();
             }
-        } catch (InterruptedException e) {
-            workers.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
-        if (workers.isTerminated()) {
-            store.close();
-        } else {
-            LOG.warn("A session export did not stop within {}; its index saved last is where it resumes",
-                    seconds(STOP_GRACE.multipliedBy(2)));
+        } finally {
+            lock.unlock();
         }
     }
 
-    // ---- the route step ---------------------------------------------------------------------
+    // ---- the routes' steps --------------------------------------------------------------------
 
     /**
-     * Registers the session of each session.upload event in {@code batch} (once per session id,
-     * however often the event is read), saving it before returning. Blocks while the backlog is full,
-     * until there is room or the exporter stops (a session registered then is exported after the
-     * restart).
+     * The sessions of the session.upload events in {@code batch} not registered before (once per
+     * session id, however often the event is read), for the session-uploads route to queue and then
+     * {@link #register}.
      */
-    public void registerUploads(Batch batch) throws InterruptedException {
+    public List<Session> newUploads(Batch batch) {
+        List<Session> added = new ArrayList<>();
         for (AuditEvent event : batch.events()) {
             if (!UPLOAD_EVENT.equals(event.type())) {
                 continue;
@@ -196,51 +182,101 @@ public final class SessionExporter {
             }
             if (dryRun) {
                 announceDryRun(sessionId);
+                continue;
+            }
+            lock.lock();
+            try {
+                if (sessions.containsKey(sessionId) || store.isFinished(sessionId)) {
+                    continue; // a replayed session.upload: registered before
+                }
+                Session session = newSession(SessionState.registered(sessionId, event.time()), false);
+                sessions.put(sessionId, session);
+                setStatus(session, Status.WAITING);
+                added.add(session);
+            } finally {
+                lock.unlock();
+            }
+        }
+        return added;
+    }
+
+    /**
+     * Saves a new session's state once it has its place in the queue (or the exporter stopped while
+     * it waited for one): from here no crash can lose it. Its worker may have saved it already.
+     */
+    public void register(Session session) {
+        synchronized (session) {
+            if (!session.saved) {
+                write(session, session.state);
+            }
+        }
+        LOG.debug("Registered session {} (uploaded {}){}", session.id(), session.state.uploadTime(),
+                running ? "" : " while stopping; it is exported after the restart");
+    }
+
+    /**
+     * Exports the session's recording from its index to its end (a worker of the session-recordings
+     * route). Parks a recording Teleport does not find and one that fails otherwise. After an outage,
+     * the route's redelivery comes back here at once, and this waits first.
+     *
+     * @throws OutputUnavailableException when the output cannot take it now, for the route to retry
+     * @throws TeleportException when Teleport cannot be reached or the stream was cut, for the route to retry
+     */
+    public void export(Session session) {
+        if (!pauseAfterOutage(session) || !begin(session)) {
+            return; // stopping: saved as it is, the next start resumes it
+        }
+        SessionTransfer transfer = new SessionTransfer(teleport, output, settings.skipTypes(), session.id(),
+                session.state.nextIndex(), new Progress(session), () -> !running);
+        try {
+            if (transfer.run() == SessionTransfer.Outcome.FINISHED) {
+                finish(session);
             } else {
-                register(sessionId, event.time());
+                saveIndex(session);
+            }
+        } catch (OutputUnavailableException e) {
+            waitOut(session, "the output is unavailable: " + e.getMessage());
+            throw e;
+        } catch (TeleportException e) {
+            if (!running) {
+                saveIndex(session);
+            } else if (e.isRetryable()) {
+                waitOut(session, e.getMessage());
+                throw e;
+            } else if (e.isNotFound()) {
+                notFound(session);
+            } else {
+                failure(session, e);
+            }
+        } catch (RuntimeException e) {
+            if (!running) {
+                saveIndex(session);
+            } else {
+                failure(session, e);
             }
         }
     }
 
-    private void register(String sessionId, Instant uploadTime) throws InterruptedException {
+    /** The parked sessions whose pause is over, and those resumed from storage, for the session-retries route to queue. */
+    public List<Session> due() {
         lock.lock();
         try {
-            if (sessions.containsKey(sessionId) || store.isFinished(sessionId)) {
-                return; // a replayed session.upload: registered before
+            if (!running) {
+                return List.of();
             }
-            while (running && backlog >= settings.backlogLimit()) {
-                warnBackpressure();
-                blockedRegistrations++;
-                try {
-                    changed.await();
-                } finally {
-                    blockedRegistrations--;
+            Instant now = clock.instant();
+            List<Session> due = new ArrayList<>();
+            for (Session session : sessions.values()) {
+                if (session.dueAt != null && !session.dueAt.isAfter(now)) {
+                    session.dueAt = null;
+                    session.state = session.state.queued();
+                    setStatus(session, Status.WAITING);
+                    due.add(session);
                 }
             }
-            SessionState state = SessionState.registered(sessionId, uploadTime);
-            store.save(state);
-            Session session = newSession(state);
-            sessions.put(sessionId, session);
-            if (running) {
-                LOG.debug("Registered session {} (uploaded {})", sessionId, uploadTime);
-                submit(session);
-            } else {
-                // the routes drain while the exporter stops: saved, so the next start exports it
-                LOG.debug("Registered session {} (uploaded {}) while stopping; it is exported after the restart",
-                        sessionId, uploadTime);
-            }
+            return due;
         } finally {
             lock.unlock();
-        }
-    }
-
-    private void warnBackpressure() {
-        long now = System.nanoTime();
-        if (!warnedBackpressure || now - lastBackpressureWarning >= WARN_EVERY_NANOS) {
-            LOG.warn("Backpressure in session processing: {} sessions wait for {} workers, so the audit export waits"
-                    + " too; consider increasing concurrency if this persists", backlog, settings.concurrency());
-            warnedBackpressure = true;
-            lastBackpressureWarning = now;
         }
     }
 
@@ -266,7 +302,7 @@ public final class SessionExporter {
     public boolean idle() {
         lock.lock();
         try {
-            return backlog + active + retrying == 0;
+            return unfinishedWork() == 0;
         } finally {
             lock.unlock();
         }
@@ -277,10 +313,10 @@ public final class SessionExporter {
         lock.lock();
         try {
             long lastReport = System.nanoTime() - WARN_EVERY_NANOS;
-            while (running && backlog + active + retrying > 0) {
+            while (running && unfinishedWork() > 0) {
                 if (System.nanoTime() - lastReport >= WARN_EVERY_NANOS) {
-                    LOG.info("Waiting for {} session recordings to be exported ({} in progress)",
-                            backlog + active + retrying, active);
+                    LOG.info("Waiting for {} session recordings to be exported ({} in progress)", unfinishedWork(),
+                            count(Status.ACTIVE));
                     lastReport = System.nanoTime();
                 }
                 changed.await(1, TimeUnit.SECONDS);
@@ -290,31 +326,36 @@ public final class SessionExporter {
         }
     }
 
-    // ---- counters ---------------------------------------------------------------------------
-
-    /** Sessions being streamed now. */
-    public int activeSessions() {
-        return read(() -> active);
+    /** Holds the lock. */
+    private int unfinishedWork() {
+        return count(Status.WAITING) + count(Status.ACTIVE) + count(Status.RETRYING);
     }
 
-    /** Registered sessions waiting for a worker. */
+    // ---- counters ---------------------------------------------------------------------------
+
+    /** Sessions being streamed now (or waiting out an outage to go on). */
+    public int activeSessions() {
+        return locked(Status.ACTIVE);
+    }
+
+    /** Registered sessions waiting in the queue for a worker. */
     public int backlog() {
-        return read(() -> backlog);
+        return backlog.size();
     }
 
     /** Registrations waiting for room in the backlog now (backpressure on the audit stream). */
     public int blockedRegistrations() {
-        return read(() -> blockedRegistrations);
+        return backlog.blocked();
     }
 
     /** Sessions whose recording Teleport has not found yet, waiting to be asked for again. */
     public int missingSessions() {
-        return read(() -> missing);
+        return locked(Status.MISSING);
     }
 
     /** Sessions set aside after repeated failures (retried at the next start). */
     public int failedSessions() {
-        return read(() -> failed);
+        return locked(Status.FAILED);
     }
 
     /** Recordings exported to their end since start. */
@@ -332,13 +373,30 @@ public final class SessionExporter {
         return eventsSent.get();
     }
 
-    private int read(IntSupplier value) {
+    private int locked(Status status) {
         lock.lock();
         try {
-            return value.getAsInt();
+            return count(status);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Holds the lock. */
+    private int count(Status status) {
+        return counts.getOrDefault(status, 0);
+    }
+
+    /** Holds the lock; null for a session no longer tracked. */
+    private void setStatus(Session session, Status status) {
+        if (session.status != null) {
+            counts.merge(session.status, -1, Integer::sum);
+        }
+        session.status = status;
+        if (status != null) {
+            counts.merge(status, 1, Integer::sum);
+        }
+        changed.signalAll();
     }
 
     // ---- work -------------------------------------------------------------------------------
@@ -353,110 +411,90 @@ public final class SessionExporter {
         int retried = 0;
         Instant now = clock.instant();
         for (SessionState state : saved) {
-            Session session = newSession(state);
+            Session session = newSession(state, true);
             sessions.put(state.sessionId(), session);
+            session.dueAt = now;
             switch (state.status()) {
-                case QUEUED -> {
-                    queued++;
-                    submit(session);
-                }
+                case QUEUED -> queued++;
                 case MISSING -> {
                     parked++;
                     Instant due = state.lastAttempt() == null ? now
                             : state.lastAttempt().plus(settings.missingRetryInterval());
                     if (due.isAfter(now)) {
-                        missing++;
-                        scheduleMissing(session, Duration.between(now, due));
-                    } else {
-                        // due already: queued now, so that a short run (exit-on-last-event) asks for it too
-                        session.state = state.queued();
-                        submit(session);
+                        session.dueAt = due;
+                        setStatus(session, Status.MISSING);
+                        continue;
                     }
+                    // due already: waited for, so that a short run (exit-on-last-event) asks for it too
                 }
-                case FAILED -> {
-                    retried++;
-                    session.state = state.queued();
-                    submit(session);
-                }
+                case FAILED -> retried++;
             }
+            setStatus(session, Status.WAITING);
         }
         LOG.info("Resuming {} session recordings from {}: {} to export, {} not found yet, {} failed before and"
                 + " tried again", saved.size(), store.dir(), queued, parked, retried);
     }
 
-    /** Holds the lock. */
-    private void submit(Session session) {
-        backlog++;
-        workers.execute(() -> work(session));
-    }
-
-    private void work(Session session) {
+    /** Marks the session as being exported, unless the exporter is stopping. */
+    private boolean begin(Session session) {
         lock.lock();
         try {
-            backlog--;
-            changed.signalAll();
             if (!running) {
-                return; // saved as queued: the next start resumes it
+                return false;
             }
-            active++;
+            setStatus(session, Status.ACTIVE);
+            return true;
         } finally {
             lock.unlock();
         }
-        try {
-            export(session);
-        } finally {
-            lock.lock();
-            try {
-                active--;
-                changed.signalAll();
-            } finally {
-                lock.unlock();
-            }
-        }
     }
 
-    private void export(Session session) {
-        String sessionId = session.state.sessionId();
-        SessionTransfer transfer = new SessionTransfer(teleport, output, settings.skipTypes(), sessionId,
-                session.state.nextIndex(), new Progress(session), this::pause,
-                RetryDelay.exponential(settings.outageBackoff(), settings.outageBackoffMax()), this::isStopping);
-        try {
-            if (transfer.run() == SessionTransfer.Outcome.FINISHED) {
-                finish(session, transfer.nextIndex());
-            } else {
-                save(session);
-            }
-        } catch (InterruptedException e) {
-            save(session); // only stop() interrupts
-        } catch (TeleportException e) {
-            if (isStopping()) {
-                save(session);
-            } else if (e.isNotFound()) {
-                notFound(session);
-            } else {
-                failure(session, e);
-            }
-        } catch (RuntimeException e) {
-            if (isStopping()) {
-                save(session);
-            } else {
-                failure(session, e);
-            }
+    private void finish(Session session) {
+        synchronized (session) {
+            store.finish(session.id());
+            session.finished = true;
         }
-    }
-
-    private void finish(Session session, long endIndex) {
-        String sessionId = session.state.sessionId();
-        store.finish(sessionId);
         finished.incrementAndGet();
+        forget(session);
+        LOG.debug("Exported session {} to its end (index {}, {} events sent in this run)", session.id(),
+                session.state.nextIndex(), session.sentThisRun);
+    }
+
+    private void forget(Session session) {
         lock.lock();
         try {
-            sessions.remove(sessionId);
+            sessions.remove(session.id());
+            setStatus(session, null);
         } finally {
             lock.unlock();
         }
-        LOG.debug("Exported session {} to its end (index {}, {} events sent in this run)", sessionId, endIndex,
-                session.sentThisRun);
+    }
+
+    /** Waits the pause an outage left, if any; false if the exporter stops meanwhile. */
+    private boolean pauseAfterOutage(Session session) {
+        Duration pause = session.outagePause;
+        session.outagePause = null;
+        try {
+            return pause == null || !stopping.await(pause.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** An outage: the index is saved and the route tries again after a pause; said once a minute per session. */
+    private void waitOut(Session session, String why) {
+        saveIndex(session);
+        session.outagePause = session.outageDelay.next();
+        long now = System.nanoTime();
+        if (session.warnedOutage && now - session.lastOutageWarning < WARN_EVERY_NANOS) {
+            LOG.debug("Session {}: {}; trying again from index {}", session.id(), why, session.state.nextIndex());
+            return;
+        }
+        LOG.warn("Session {}: {}; waiting and trying again from index {} for as long as it takes", session.id(), why,
+                session.state.nextIndex());
+        session.warnedOutage = true;
+        session.lastOutageWarning = now;
     }
 
     /**
@@ -469,14 +507,12 @@ public final class SessionExporter {
         boolean old = state.uploadTime() != null
                 && state.uploadTime().isBefore(now.minus(settings.missingGiveUpAfter()));
         if (old || state.missingAttempts() >= settings.missingRetries()) {
-            store.finish(state.sessionId());
-            givenUp.incrementAndGet();
-            lock.lock();
-            try {
-                sessions.remove(state.sessionId());
-            } finally {
-                lock.unlock();
+            synchronized (session) {
+                store.finish(state.sessionId());
+                session.finished = true;
             }
+            givenUp.incrementAndGet();
+            forget(session);
             // normal for sessions that were not recorded (#26321), hence not a warning
             String why = old ? "and its upload is older than " + GoDuration.format(settings.missingGiveUpAfter())
                     : "after " + (state.missingAttempts() + 1) + " tries";
@@ -485,123 +521,77 @@ public final class SessionExporter {
             return;
         }
         SessionState parked = state.missing(now);
-        store.save(parked);
         session.state = parked;
-        lock.lock();
-        try {
-            if (!running) {
-                return;
-            }
-            missing++;
-            scheduleMissing(session, settings.missingRetryInterval());
-        } finally {
-            lock.unlock();
-        }
+        write(session, parked);
+        park(session, Status.MISSING, now.plus(settings.missingRetryInterval()));
         LOG.debug("Session recording {} (uploaded {}) is not found yet; asking again in {} (retry {} of {})",
                 state.sessionId(), state.uploadTime(), GoDuration.format(settings.missingRetryInterval()),
                 parked.missingAttempts(), settings.missingRetries());
     }
 
-    /** Holds the lock. */
-    private void scheduleMissing(Session session, Duration delay) {
-        timer.schedule(() -> {
-            lock.lock();
-            try {
-                if (running) {
-                    missing--;
-                    session.state = session.state.queued();
-                    submit(session);
-                }
-            } finally {
-                lock.unlock();
-            }
-        }, Math.max(0, delay.toMillis()), TimeUnit.MILLISECONDS);
-    }
-
     /** Tried again after a pause, up to the allowed attempts; then set aside in storage. */
     private void failure(Session session, RuntimeException e) {
         session.errorAttempts++;
-        String sessionId = session.state.sessionId();
         String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         if (session.errorAttempts < settings.errorAttempts()) {
             Duration delay = session.errorDelay.next();
-            save(session);
-            lock.lock();
-            try {
-                if (!running) {
-                    return;
-                }
-                retrying++;
-                timer.schedule(() -> retryAfterError(session), delay.toMillis(), TimeUnit.MILLISECONDS);
-            } finally {
-                lock.unlock();
-            }
-            LOG.warn("Session {} failed at index {}: {}; trying again in {} (attempt {} of {})", sessionId,
+            saveIndex(session);
+            park(session, Status.RETRYING, clock.instant().plus(delay));
+            LOG.warn("Session {} failed at index {}: {}; trying again in {} (attempt {} of {})", session.id(),
                     session.state.nextIndex(), why, seconds(delay), session.errorAttempts + 1,
                     settings.errorAttempts());
             return;
         }
         session.state = session.state.failed(why, clock.instant());
-        store.save(session.state);
+        write(session, session.state);
         lock.lock();
         try {
-            failed++;
+            setStatus(session, Status.FAILED);
         } finally {
             lock.unlock();
         }
         LOG.error("Session {} failed {} times and is set aside at index {}: {}. The audit export goes on; the session"
-                + " is tried again at the next start (state in {})", sessionId, settings.errorAttempts(),
-                session.state.nextIndex(), why, store.file(sessionId));
+                + " is tried again at the next start (state in {})", session.id(), settings.errorAttempts(),
+                session.state.nextIndex(), why, store.file(session.id()));
     }
 
-    private void retryAfterError(Session session) {
+    /** Until {@link #due} queues it again. */
+    private void park(Session session, Status status, Instant dueAt) {
         lock.lock();
         try {
-            retrying--;
-            changed.signalAll();
-            if (running) {
-                submit(session);
-            }
+            session.dueAt = dueAt;
+            setStatus(session, status);
         } finally {
             lock.unlock();
         }
     }
 
-    private void save(Session session) {
-        if (session.savedIndex != session.state.nextIndex()) {
-            store.save(session.state);
-            session.savedIndex = session.state.nextIndex();
+    /** Saves the session's index if it moved since the last save. */
+    private void saveIndex(Session session) {
+        synchronized (session) {
+            if (!session.saved || session.savedIndex != session.state.nextIndex()) {
+                write(session, session.state);
+            }
+            session.lastSave = System.nanoTime();
         }
-        session.lastSave = System.nanoTime();
     }
 
-    private boolean pause(Duration duration) throws InterruptedException {
-        return stopping.await(duration.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private boolean isStopping() {
-        return stopping.getCount() == 0;
-    }
-
-    private Session newSession(SessionState state) {
-        return new Session(state, RetryDelay.decorrelated(settings.errorBackoff(), settings.errorBackoffMax()));
-    }
-
-    /** A registered session as the exporter tracks it while running. */
-    private static final class Session {
-        /** Written by the session's worker, or under the lock while no worker has it. */
-        volatile SessionState state;
-        final RetryDelay errorDelay;
-        long savedIndex;
-        long lastSave = System.nanoTime();
-        int errorAttempts;
-        long sentThisRun;
-
-        Session(SessionState state, RetryDelay errorDelay) {
-            this.state = state;
-            this.errorDelay = errorDelay;
-            this.savedIndex = state.nextIndex();
+    /** Writes the session's state file, unless the session is finished (its file gone for good). */
+    private void write(Session session, SessionState state) {
+        synchronized (session) {
+            if (session.finished) {
+                return;
+            }
+            store.save(state);
+            session.saved = true;
+            session.savedIndex = state.nextIndex();
+            session.lastSave = System.nanoTime();
         }
+    }
+
+    private Session newSession(SessionState state, boolean saved) {
+        return new Session(state, saved, RetryDelay.decorrelated(settings.errorBackoff(), settings.errorBackoffMax()),
+                RetryDelay.exponential(settings.outageBackoff(), settings.outageBackoffMax()));
     }
 
     /** Saves a streaming session's index about once a second: a crash repeats at most that much. */
@@ -618,25 +608,19 @@ public final class SessionExporter {
                 session.errorAttempts = 0; // progress: a later failure starts its count afresh
             }
             session.state = session.state.at(nextIndex);
-            if (System.nanoTime() - session.lastSave >= settings.indexSaveInterval().toNanos()) {
-                save(session);
+            synchronized (session) {
+                if (System.nanoTime() - session.lastSave >= settings.indexSaveInterval().toNanos()) {
+                    saveIndex(session);
+                }
             }
         }
 
         @Override
         public void sent(int events) {
             session.sentThisRun += events;
+            session.outageDelay.reset();
             eventsSent.addAndGet(events);
         }
-    }
-
-    private static ThreadFactory threads(String name) {
-        AtomicInteger count = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 
     private static String seconds(Duration duration) {

@@ -24,9 +24,6 @@ public record SessionSettings(int concurrency, Set<String> skipTypes, Duration m
         int missingRetries, Duration missingGiveUpAfter, int errorAttempts, Duration errorBackoff,
         Duration errorBackoffMax, Duration outageBackoff, Duration outageBackoffMax, Duration indexSaveInterval) {
 
-    /** Registered sessions waiting for a worker, per unit of concurrency, before registration blocks (#47369). */
-    public static final int BACKLOG_PER_WORKER = 16;
-
     public SessionSettings {
         if (concurrency < 1) {
             throw new IllegalArgumentException("concurrency must be at least 1: " + concurrency);
@@ -58,10 +55,5 @@ public record SessionSettings(int concurrency, Set<String> skipTypes, Duration m
     public SessionSettings withOutageBackoff(Duration first, Duration max) {
         return new SessionSettings(concurrency, skipTypes, missingRetryInterval, missingRetries, missingGiveUpAfter,
                 errorAttempts, errorBackoff, errorBackoffMax, first, max, indexSaveInterval);
-    }
-
-    /** Registered sessions that may wait for a worker before registration blocks. */
-    public int backlogLimit() {
-        return BACKLOG_PER_WORKER * concurrency;
     }
 }

@@ -1,6 +1,5 @@
 package dev.tee.session;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,23 +9,18 @@ import java.util.function.BooleanSupplier;
 import com.google.protobuf.Timestamp;
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
-import dev.tee.sink.OutputUnavailableException;
 import dev.tee.teleport.ServerStream;
 import dev.tee.teleport.TeleportClient;
-import dev.tee.teleport.TeleportException;
 import dev.tee.teleport.proto.auditlog.EventUnstructured;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Copies one session recording from Teleport to the output, from a saved index to its end:
+ * Copies one session recording from Teleport to the output, from an index to its end:
  * {@code StreamUnstructuredSessionEvents(sid, index)}, events of the skipped types passed over,
  * the others delivered in batches, the index moved past each batch only once it is delivered.
  *
- * <p>While the output or Teleport is unreachable the stream is closed and the transfer waits and
- * tries again, from the index, without limit: an outage is never a reason to give a recording up.
- * Every stream is closed on every path (try-with-resources), which is what the Go handler failed to
- * do before #68282: its abandoned streams piled up on the Auth Service until it ran out of memory.
+ * <p>A failure ends the transfer (the session-recordings route decides what comes next); the stream
+ * is closed on every path (try-with-resources), which is what the Go handler failed to do before
+ * #68282: its abandoned streams piled up on the Auth Service until it ran out of memory.
  *
  * <p>Batches are cut by event count and size only, never by time or by a failure, so reading again
  * from a saved index cuts the same batches: an object output then finds each one already written.
@@ -35,9 +29,6 @@ final class SessionTransfer {
 
     /** Most bytes (of the events as Teleport sent them) in one batch; at least one event always goes. */
     static final long MAX_BATCH_BYTES = 4L * 1024 * 1024;
-
-    private static final Logger LOG = LoggerFactory.getLogger(SessionTransfer.class);
-    private static final long WARN_EVERY_NANOS = Duration.ofMinutes(1).toNanos();
 
     /** Hears about progress; called on the transfer's thread. */
     interface Progress {
@@ -48,16 +39,11 @@ final class SessionTransfer {
         void sent(int events);
     }
 
-    /** Waits between tries; true when the exporter is stopping and the transfer should give way. */
-    interface Pause {
-        boolean sleep(Duration duration) throws InterruptedException;
-    }
-
-    /** Where the transfer stopped, and why. */
+    /** Where the transfer stopped. */
     enum Outcome {
         /** The recording was copied to its end. */
         FINISHED,
-        /** The exporter is stopping; the index says where to resume. */
+        /** The exporter is stopping; the index reached says where to resume. */
         STOPPED
     }
 
@@ -66,79 +52,41 @@ final class SessionTransfer {
     private final Set<String> skipTypes;
     private final String sessionId;
     private final Progress progress;
-    private final Pause pause;
-    private final RetryDelay outageDelay;
     private final BooleanSupplier stopping;
-
-    private long next;
-    private Batch pending;
-    private long afterPending;
-    private long lastWarning;
-    private boolean warned;
+    private final long fromIndex;
 
     SessionTransfer(TeleportClient teleport, SessionOutput output, Set<String> skipTypes, String sessionId,
-            long fromIndex, Progress progress, Pause pause, RetryDelay outageDelay, BooleanSupplier stopping) {
+            long fromIndex, Progress progress, BooleanSupplier stopping) {
         this.teleport = teleport;
         this.output = output;
         this.skipTypes = skipTypes;
         this.sessionId = sessionId;
-        this.next = fromIndex;
+        this.fromIndex = fromIndex;
         this.progress = progress;
-        this.pause = pause;
-        this.outageDelay = outageDelay;
         this.stopping = stopping;
     }
 
     /**
      * Copies the recording to its end, unless the exporter stops first.
      *
-     * @throws TeleportException NOT_FOUND when there is no such recording (yet), or another error
-     *     that waiting does not cure
+     * @throws dev.tee.teleport.TeleportException NOT_FOUND when there is no such recording (yet),
+     *     UNAVAILABLE when Teleport cannot be reached or the stream was cut, or another error
+     * @throws dev.tee.sink.OutputUnavailableException when the output cannot take a batch now
      */
-    Outcome run() throws InterruptedException {
-        while (!stopping.getAsBoolean()) {
-            try {
-                if (pending != null) {
-                    send(pending, afterPending);
-                }
-                if (copy()) {
-                    return Outcome.FINISHED;
-                }
-            } catch (OutputUnavailableException e) {
-                report("the output is unavailable: " + e.getMessage());
-            } catch (TeleportException e) {
-                if (!e.isRetryable() || stopping.getAsBoolean()) {
-                    throw e;
-                }
-                report(e.getMessage());
-            }
-            if (!stopping.getAsBoolean() && pause.sleep(outageDelay.next())) {
-                break;
-            }
-        }
-        return Outcome.STOPPED;
-    }
-
-    /** The first index not yet delivered or skipped. */
-    long nextIndex() {
-        return next;
-    }
-
-    /** Streams from {@link #next} to the end; false if asked to stop. */
-    private boolean copy() {
+    Outcome run() {
         List<AuditEvent> events = new ArrayList<>();
         long bytes = 0;
-        long afterLast = next;
-        try (ServerStream<EventUnstructured> stream = teleport.streamSessionEvents(sessionId, startIndex(next))) {
+        long afterLast = fromIndex;
+        try (ServerStream<EventUnstructured> stream = teleport.streamSessionEvents(sessionId, startIndex(fromIndex))) {
             while (stream.hasNext()) {
                 if (stopping.getAsBoolean()) {
-                    return false;
+                    return Outcome.STOPPED;
                 }
                 EventUnstructured item = stream.next();
                 afterLast = Math.max(afterLast, item.getIndex() + 1);
                 if (skipTypes.contains(item.getType())) {
                     if (events.isEmpty()) {
-                        reach(afterLast);
+                        progress.reached(afterLast);
                     }
                     continue;
                 }
@@ -154,40 +102,13 @@ final class SessionTransfer {
         if (!events.isEmpty()) {
             send(new Batch(events), afterLast); // the stream is closed already: nothing waits on it
         }
-        return true;
+        return Outcome.FINISHED;
     }
 
-    /** Delivers, or keeps the batch for the next try when the output cannot take it now. */
     private void send(Batch batch, long after) {
-        try {
-            output.deliver(sessionId, batch);
-        } catch (OutputUnavailableException e) {
-            pending = batch;
-            afterPending = after;
-            throw e;
-        }
-        pending = null;
+        output.deliver(sessionId, batch);
         progress.sent(batch.size());
-        outageDelay.reset();
-        reach(after);
-    }
-
-    private void reach(long index) {
-        next = index;
-        progress.reached(index);
-    }
-
-    /** One warning a minute at most while an outage lasts; the rest at DEBUG. */
-    private void report(String why) {
-        long now = System.nanoTime();
-        if (warned && now - lastWarning < WARN_EVERY_NANOS) {
-            LOG.debug("Session {}: {}; trying again from index {}", sessionId, why, next);
-            return;
-        }
-        LOG.warn("Session {}: {}; waiting and trying again from index {} for as long as it takes",
-                sessionId, why, next);
-        warned = true;
-        lastWarning = now;
+        progress.reached(after);
     }
 
     private static int startIndex(long index) {

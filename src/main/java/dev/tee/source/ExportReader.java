@@ -1,44 +1,47 @@
 package dev.tee.source;
 
+import java.io.Closeable;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 
 import dev.tee.event.AuditEvent;
 import dev.tee.state.DeliveryLedger;
 import dev.tee.state.InFlight;
 import dev.tee.state.StateFile;
+import dev.tee.teleport.RetryDelay;
 import dev.tee.teleport.proto.auditlog.ExportEventUnstructured;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the audit log with Teleport's bulk export API (event-handler.md §2.3): per UTC date, list the
- * date's chunks and stream each one from its saved cursor, several at once; keep polling the previous
- * dates for chunks that arrive late; move on to the next date once the current one lies in the past
- * and a listing found nothing new with every chunk done.
+ * The routes' {@code exportReader} bean: reads the audit log with Teleport's bulk export API
+ * (event-handler.md §2.3). Per UTC date, {@link #poll()} lists the date's chunks and hands the new ones
+ * to the export-chunk route, which streams several at once, each from its saved cursor; the previous
+ * dates keep being listed for chunks that arrive late; the reader moves on to the next date once the
+ * current one lies in the past and a listing found nothing new with every chunk done.
  *
  * <p>Every chunk has its own {@link DeliveryLedger}, so a chunk's saved cursor only ever passes
  * events the output acknowledged, whatever the other chunks do; a chunk counts as completed once its
- * stream ended and all its events are acknowledged. A stream that fails resumes from the last event
- * read, after a backoff, without end (Teleport's exporter does the same).
+ * stream ended and all its events are acknowledged. A stream that fails is opened again from the last
+ * event handed on, by the route's redelivery, after a pause (backoff without end, as Teleport's
+ * exporter does) that {@link #close()} cuts short.
  *
  * <p>Locking: only {@link #poll()} holds a lock across calls to Teleport, and nothing else takes
  * it; acknowledgements (on the output's threads) touch concurrent maps only. A lock shared by both
@@ -65,57 +68,54 @@ public final class ExportReader implements AuditSource, AutoCloseable {
         void close();
     }
 
+    /** One event of a chunk as Teleport streamed it, before {@link #read} hands it on. */
+    public record ChunkEvent(Chunk chunk, ExportEventUnstructured item) {
+    }
+
     private final ExportApi api;
     private final InFlight inFlight;
     private final StateFile<ExportCursor> stateFile;
-    private final Consumer<AuditEvent> pipeline;
     private final int backlogDays;
     private final Duration pollInterval;
     private final Duration firstBackoff;
     private final Duration maxBackoff;
     private final Clock clock;
-    private final ExecutorService streams;
-    private final AtomicInteger threadNumber = new AtomicInteger();
 
     private final Object pollLock = new Object();
     private final NavigableMap<LocalDate, Day> days = new ConcurrentSkipListMap<>();
     private final AtomicBoolean dirty = new AtomicBoolean();
+    private final CountDownLatch closing = new CountDownLatch(1);
     private volatile LocalDate current;
     private volatile boolean closed;
     private Instant lastWarning = Instant.MIN;
 
     /**
-     * @param chunksAtOnce streams open at the same time (the Go handler: max(concurrency / 4, 3))
      * @param backlogDays previous dates still polled for late chunks (the Go handler: 2)
      * @param pollInterval how often a date's chunks are listed again
+     * @param firstBackoff the pause before a failed stream is opened again; it doubles up to maxBackoff
      */
-    public ExportReader(ExportApi api, StateFile<ExportCursor> stateFile, ExportCursor resumeAt,
-            Consumer<AuditEvent> pipeline, InFlight inFlight, int chunksAtOnce, int backlogDays, Duration pollInterval,
-            Duration firstBackoff, Duration maxBackoff, Clock clock) {
+    public ExportReader(ExportApi api, StateFile<ExportCursor> stateFile, ExportCursor resumeAt, InFlight inFlight,
+            int backlogDays, Duration pollInterval, Duration firstBackoff, Duration maxBackoff, Clock clock) {
         this.api = api;
         this.inFlight = inFlight;
         this.stateFile = stateFile;
-        this.pipeline = pipeline;
         this.backlogDays = backlogDays;
         this.pollInterval = pollInterval;
         this.firstBackoff = firstBackoff;
         this.maxBackoff = maxBackoff;
         this.clock = clock;
-        this.streams = Executors.newFixedThreadPool(chunksAtOnce, runnable -> {
-            Thread thread = new Thread(runnable, "export-chunk-" + threadNumber.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
         this.current = resumeAt.current();
         resumeAt.days().forEach((date, saved) -> days.put(date, new Day(date, saved)));
         days.computeIfAbsent(current, date -> new Day(date, ExportCursor.Day.empty()));
     }
 
     /**
-     * Lists the chunks of the dates due for it and starts the new ones; moves on to the next date
-     * when the current one is done. The export route calls this on a timer.
+     * Lists the chunks of the dates due for it and returns the new ones, for the export-chunk route to
+     * stream; moves on to the next date when the current one is done. The export route calls this on a
+     * timer.
      */
-    public void poll() {
+    public List<Chunk> poll() {
+        List<Chunk> started = new ArrayList<>();
         synchronized (pollLock) {
             LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
             boolean moved;
@@ -124,7 +124,7 @@ public final class ExportReader implements AuditSource, AutoCloseable {
                 Instant now = clock.instant();
                 for (Day day : new ArrayList<>(days.values())) {
                     if (!now.isBefore(day.listAgainAt)) {
-                        list(day, now);
+                        list(day, now, started);
                     }
                 }
                 if (current.isBefore(today) && days.get(current).idle) {
@@ -137,23 +137,24 @@ public final class ExportReader implements AuditSource, AutoCloseable {
                 }
             } while (moved && !closed);
         }
+        return closed ? List.of() : started;
     }
 
-    private void list(Day day, Instant now) {
+    private void list(Day day, Instant now, List<Chunk> started) {
         List<String> listed = api.chunks(day.date);
-        int started = 0;
-        for (String chunk : listed) {
-            if (!day.completed.contains(chunk) && !day.running.containsKey(chunk)) {
-                ChunkRun run = new ChunkRun(day, chunk, day.cursors.get(chunk));
-                day.running.put(chunk, run);
-                streams.execute(run);
-                started++;
+        int before = started.size();
+        for (String name : listed) {
+            if (!day.completed.contains(name) && !day.running.containsKey(name)) {
+                Chunk chunk = new Chunk(day, name, day.cursors.get(name));
+                day.running.put(name, chunk);
+                started.add(chunk);
             }
         }
-        day.idle = started == 0 && day.running.isEmpty();
+        int added = started.size() - before;
+        day.idle = added == 0 && day.running.isEmpty();
         day.listAgainAt = now.plus(pollInterval);
-        if (started > 0) {
-            LOG.debug("{}: {} new chunks ({} listed)", day.date, started, listed.size());
+        if (added > 0) {
+            LOG.debug("{}: {} new chunks ({} listed)", day.date, added, listed.size());
         }
     }
 
@@ -168,6 +169,73 @@ public final class ExportReader implements AuditSource, AutoCloseable {
         }
     }
 
+    /**
+     * The chunk's events from where its stream was left (its saved cursor at first), for the route's
+     * streaming split, which closes the stream when it is done with it. A failure is thrown for the
+     * route to retry, except once the reader is closed, when the cancelled stream just ends.
+     */
+    public Iterator<ChunkEvent> open(Chunk chunk) {
+        if (!pauseAfterFailure(chunk)) {
+            return Collections.emptyIterator();
+        }
+        try {
+            chunk.stream = api.export(chunk.day.date, chunk.name, chunk.readCursor);
+        } catch (RuntimeException e) {
+            throw failed(chunk, e);
+        }
+        if (closed) { // close() may have missed it
+            chunk.stream.close();
+        }
+        return new ChunkEvents(chunk, chunk.stream);
+    }
+
+    /**
+     * The event as the pipeline takes it, tracked in its chunk's ledger; the chunk's stream resumes
+     * after it. (The route hands it on right away, retrying in place if that fails; an event the split
+     * read ahead but did not get to is read again after a cut, never tracked twice.)
+     */
+    public AuditEvent read(ChunkEvent read) {
+        Chunk chunk = read.chunk();
+        ExportEventUnstructured item = read.item();
+        AuditEvent event = Events.toAuditEvent(item.getEvent(), chunk.ledger.track(item.getCursor()));
+        chunk.readCursor = item.getCursor();
+        if (event.time().isAfter(chunk.position)) {
+            chunk.position = event.time();
+        }
+        return event;
+    }
+
+    /** The chunk's stream ended and every event of it was handed on; it completes once they are acknowledged. */
+    public void ended(Chunk chunk) {
+        if (closed) {
+            return; // cut short by close(): not the end of the chunk
+        }
+        chunk.streamEnded = true;
+        chunk.position = Instant.MAX; // nothing more will come from this chunk
+        completeIfDone(chunk);
+    }
+
+    /** Waits the pause a failure left, if any; false once the reader is closed. */
+    private boolean pauseAfterFailure(Chunk chunk) {
+        Duration pause = chunk.pause;
+        chunk.pause = null;
+        try {
+            return !closed && (pause == null || !closing.await(pause.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private RuntimeException failed(Chunk chunk, RuntimeException e) {
+        chunk.pause = chunk.backoff.next();
+        if (warnNow()) {
+            LOG.warn("Export of chunk {} of {} failed ({}); resuming from its last event in {} s", chunk.name,
+                    chunk.day.date, e.getMessage(), Math.max(1, chunk.pause.toSeconds()));
+        }
+        return e;
+    }
+
     @Override
     public boolean caughtUp() {
         LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
@@ -177,7 +245,7 @@ public final class ExportReader implements AuditSource, AutoCloseable {
     @Override
     public boolean readAllAvailable() {
         return days.values().stream()
-                .allMatch(day -> day.running.values().stream().allMatch(run -> run.streamEnded));
+                .allMatch(day -> day.running.values().stream().allMatch(chunk -> chunk.streamEnded));
     }
 
     /**
@@ -190,10 +258,10 @@ public final class ExportReader implements AuditSource, AutoCloseable {
         Instant lowest = Instant.MAX;
         boolean running = false;
         for (Day day : days.values()) {
-            for (ChunkRun run : day.running.values()) {
+            for (Chunk chunk : day.running.values()) {
                 running = true;
-                if (run.position.isBefore(lowest)) {
-                    lowest = run.position;
+                if (chunk.position.isBefore(lowest)) {
+                    lowest = chunk.position;
                 }
             }
         }
@@ -231,29 +299,29 @@ public final class ExportReader implements AuditSource, AutoCloseable {
         stateFile.flush();
     }
 
-    /** Stops every stream (cancelling it on the server) and the threads reading them. */
+    /** Stops reading: every open stream is cancelled (on the server too) and ends, and none is opened again. */
     @Override
     public void close() {
         closed = true;
-        streams.shutdownNow();
-        days.values().forEach(day -> day.running.values().forEach(ChunkRun::cancel));
+        closing.countDown();
+        days.values().forEach(day -> day.running.values().forEach(Chunk::closeStream));
     }
 
-    private void committed(ChunkRun run, String cursor) {
-        run.day.cursors.put(run.chunk, cursor);
+    private void committed(Chunk chunk, String cursor) {
+        chunk.day.cursors.put(chunk.name, cursor);
         dirty.set(true);
     }
 
     /** A chunk is complete once its stream ended and every event it produced is acknowledged. */
-    private void completeIfDone(ChunkRun run) {
-        if (!run.streamEnded || !run.ledger.idle()) {
+    private void completeIfDone(Chunk chunk) {
+        if (!chunk.streamEnded || !chunk.ledger.idle()) {
             return;
         }
-        if (run.day.running.remove(run.chunk, run)) {
-            run.day.completed.add(run.chunk);
-            run.day.cursors.remove(run.chunk);
-            if (run.day.running.isEmpty()) {
-                run.day.listAgainAt = Instant.MIN; // look again now: the date may be done
+        if (chunk.day.running.remove(chunk.name, chunk)) {
+            chunk.day.completed.add(chunk.name);
+            chunk.day.cursors.remove(chunk.name);
+            if (chunk.day.running.isEmpty()) {
+                chunk.day.listAgainAt = Instant.MIN; // look again now: the date may be done
             }
             dirty.set(true);
         }
@@ -273,7 +341,7 @@ public final class ExportReader implements AuditSource, AutoCloseable {
         final LocalDate date;
         final Set<String> completed = ConcurrentHashMap.newKeySet();
         final Map<String, String> cursors = new ConcurrentHashMap<>();
-        final Map<String, ChunkRun> running = new ConcurrentHashMap<>();
+        final Map<String, Chunk> running = new ConcurrentHashMap<>();
         volatile Instant listAgainAt = Instant.MIN;
         volatile boolean idle;
 
@@ -284,19 +352,70 @@ public final class ExportReader implements AuditSource, AutoCloseable {
         }
     }
 
-    /** Streams one chunk into the pipeline, resuming after failures from the last event read. */
-    private final class ChunkRun implements Runnable {
-        final Day day;
-        final String chunk;
-        final DeliveryLedger<String> ledger;
+    /**
+     * A chunk's stream as the split iterates it. Once it ended, failed or was closed it has nothing
+     * more: the split looks again when it is done, to release what it read ahead.
+     */
+    private final class ChunkEvents implements Iterator<ChunkEvent>, Closeable {
+        private final Chunk chunk;
+        private final ChunkStream stream;
+        private boolean over;
+
+        ChunkEvents(Chunk chunk, ChunkStream stream) {
+            this.chunk = chunk;
+            this.stream = stream;
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (over) {
+                return false;
+            }
+            try {
+                if (stream.hasNext()) {
+                    return true;
+                }
+            } catch (RuntimeException e) {
+                close();
+                if (closed) {
+                    return false; // cancelled by the reader's close(): the next start resumes from the saved cursor
+                }
+                throw failed(chunk, e);
+            }
+            close();
+            return false;
+        }
+
+        @Override
+        public ChunkEvent next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException(chunk + " has no more events");
+            }
+            return new ChunkEvent(chunk, stream.next());
+        }
+
+        @Override
+        public void close() {
+            over = true;
+            stream.close();
+        }
+    }
+
+    /** A chunk being exported: where its stream resumes, and its ledger. One route thread reads it at a time. */
+    public final class Chunk {
+        private final Day day;
+        private final String name;
+        private final DeliveryLedger<String> ledger;
+        private final RetryDelay backoff = RetryDelay.exponential(firstBackoff, maxBackoff);
         private String readCursor;
+        private volatile Duration pause;
         private volatile boolean streamEnded;
         private volatile Instant position;
         private volatile ChunkStream stream;
 
-        ChunkRun(Day day, String chunk, String savedCursor) {
+        private Chunk(Day day, String name, String savedCursor) {
             this.day = day;
-            this.chunk = chunk;
+            this.name = name;
             this.readCursor = savedCursor == null ? "" : savedCursor;
             this.position = day.date.atStartOfDay(ZoneOffset.UTC).toInstant();
             this.ledger = new DeliveryLedger<>(cursor -> {
@@ -305,62 +424,16 @@ public final class ExportReader implements AuditSource, AutoCloseable {
             }, inFlight);
         }
 
-        @Override
-        public void run() {
-            Duration backoff = firstBackoff;
-            while (!Thread.currentThread().isInterrupted()) {
-                try (ChunkStream opened = api.export(day.date, chunk, readCursor)) {
-                    stream = opened;
-                    while (opened.hasNext()) {
-                        ExportEventUnstructured item = opened.next();
-                        AuditEvent event = Events.toAuditEvent(item.getEvent(), ledger.track(item.getCursor()));
-                        pipeline.accept(event);
-                        readCursor = item.getCursor();
-                        if (event.time().isAfter(position)) {
-                            position = event.time();
-                        }
-                    }
-                    streamEnded = true;
-                    position = Instant.MAX; // nothing more will come from this chunk
-                    completeIfDone(this);
-                    return;
-                } catch (RuntimeException e) { // Teleport failures, and the pipeline refusing while it stops
-                    if (Thread.currentThread().isInterrupted() || streams.isShutdown()) {
-                        return;
-                    }
-                    if (warnNow()) {
-                        LOG.warn("Export of chunk {} of {} failed ({}); resuming from its last event in {} s",
-                                chunk, day.date, e.getMessage(), backoff.toSeconds());
-                    }
-                    if (!sleep(jittered(backoff))) {
-                        return;
-                    }
-                    backoff = backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
-                }
-            }
-        }
-
-        void cancel() {
+        private void closeStream() {
             ChunkStream open = stream;
             if (open != null) {
                 open.close();
             }
         }
 
-        /** Half jitter, as Teleport's exporter: between half and all of the backoff. */
-        private Duration jittered(Duration backoff) {
-            long half = backoff.toMillis() / 2;
-            return Duration.ofMillis(half + ThreadLocalRandom.current().nextLong(half + 1));
-        }
-
-        private boolean sleep(Duration duration) {
-            try {
-                Thread.sleep(duration.toMillis());
-                return true;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
+        @Override
+        public String toString() {
+            return "chunk " + name + " of " + day.date;
         }
     }
 }

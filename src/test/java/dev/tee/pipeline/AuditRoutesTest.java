@@ -140,7 +140,9 @@ class AuditRoutesTest {
         main.bind("cursor", new StateFile<>(storage.resolve("cursor.json"), String.class));
         main.bind("progress", new ExportProgress(false, reader, () -> { }, () -> { }));
         main.bind("readFailures", new ReadFailures(Duration.ofMillis(50)));
-        main.bind("sessions", SessionExporter.dryRun());
+        SessionExporter sessions = SessionExporter.dryRun();
+        main.bind("sessions", sessions);
+        main.bind("sessionBacklog", sessions.backlogQueue());
         main.bind("locks", new FailedLoginLocks(FailedLoginLocks.Settings.of(false, 3, Duration.ofMinutes(1),
                 Duration.ZERO, false), new StateFile<>(storage.resolve("locks.json"), FailedLoginState.class),
                 lock -> { }, Clock.systemUTC()));
@@ -150,6 +152,7 @@ class AuditRoutesTest {
         main.addInitialProperty("delivery", "dry-run");
         main.configure().withJmxEnabled(false);
         main.addInitialProperty("batch", "3");
+        main.addInitialProperty("concurrency", "1");
         main.addInitialProperty("poll-period-ms", "50");
         main.addInitialProperty("batch-timeout-ms", "200");
         main.addInitialProperty("retry-delay-ms", "10");

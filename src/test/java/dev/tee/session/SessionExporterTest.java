@@ -59,7 +59,7 @@ class SessionExporterTest {
     private DemoEnvironment world;
     private TeleportClient teleport;
     private FluentdRoute fluentd;
-    private final List<SessionExporter> exporters = new ArrayList<>();
+    private final List<SessionRoutes> exporters = new ArrayList<>();
 
     @BeforeAll
     static void loadFixture() throws Exception {
@@ -81,7 +81,7 @@ class SessionExporterTest {
 
     @AfterEach
     void stopAll() {
-        exporters.forEach(SessionExporter::stop);
+        exporters.forEach(SessionRoutes::stop);
         // every stream the exporter opened was ended or cancelled: none lingers on the server (#68275)
         await().atMost(PATIENCE).until(() -> world.teleport().openStreams() == 0);
         teleport.close();
@@ -92,7 +92,7 @@ class SessionExporterTest {
     @Test
     void exportsTheFixtureRecordingInOrderToItsSessionTagWithoutPrintsByDefault() throws Exception {
         world.teleport().addRecording(npm);
-        SessionExporter sessions = exporter(settings(2, "print", "desktop.recording"));
+        SessionRoutes sessions = exporter(settings(2, "print", "desktop.recording"));
 
         sessions.registerUploads(uploads(Instant.now(), SID));
 
@@ -110,7 +110,7 @@ class SessionExporterTest {
     @Test
     void exportsEveryPrintWithItsTerminalBytesWhenNothingIsSkipped() throws Exception {
         world.teleport().addRecording(npm);
-        SessionExporter sessions = exporter(settings(2));
+        SessionRoutes sessions = exporter(settings(2));
 
         long started = System.nanoTime();
         sessions.registerUploads(uploads(Instant.now(), SID));
@@ -136,7 +136,7 @@ class SessionExporterTest {
     void resumesARecordingCutMidStreamFromItsIndex() throws Exception {
         world.teleport().addRecording(npm);
         world.teleport().cutRecordingOnce(SID, 310);
-        SessionExporter sessions = exporter(settings(1));
+        SessionRoutes sessions = exporter(settings(1));
 
         sessions.registerUploads(uploads(Instant.now(), SID));
 
@@ -148,7 +148,7 @@ class SessionExporterTest {
 
     @Test
     void parksARecordingNotFoundYetAndExportsItOnceUploaded() throws Exception {
-        SessionExporter sessions = exporter(settings(1, "print"));
+        SessionRoutes sessions = exporter(settings(1, "print"));
 
         sessions.registerUploads(uploads(Instant.now(), SID));
 
@@ -167,7 +167,7 @@ class SessionExporterTest {
 
     @Test
     void givesUpARecordingStillNotFoundAfterThreeRetries() throws Exception {
-        SessionExporter sessions = exporter(settings(1).withMissingRetryInterval(Duration.ofMillis(20)));
+        SessionRoutes sessions = exporter(settings(1).withMissingRetryInterval(Duration.ofMillis(20)));
 
         sessions.registerUploads(uploads(Instant.now(), SID));
 
@@ -183,7 +183,7 @@ class SessionExporterTest {
 
     @Test
     void givesUpAtOnceARecordingNotFoundTwoDaysAfterItsUpload() throws Exception {
-        SessionExporter sessions = exporter(settings(1));
+        SessionRoutes sessions = exporter(settings(1));
 
         sessions.registerUploads(uploads(Instant.now().minus(Duration.ofHours(49)), SID));
 
@@ -198,7 +198,7 @@ class SessionExporterTest {
         List<SessionRecording> healthy = IntStream.range(0, 3)
                 .mapToObj(i -> SessionRecording.synthetic(i, Instant.parse("2024-05-01T10:00:00Z"), 5)).toList();
         healthy.forEach(world.teleport()::addRecording);
-        SessionExporter sessions = exporter(settings(1));
+        SessionRoutes sessions = exporter(settings(1));
 
         List<String> ids = new ArrayList<>(List.of(broken));
         healthy.forEach(recording -> ids.add(recording.sessionId()));
@@ -219,13 +219,13 @@ class SessionExporterTest {
     void aSessionSetAsideIsTriedAgainAtTheNextStart() throws Exception {
         world.teleport().addRecording(npm);
         world.teleport().failNext(STREAM, 3, Status.PERMISSION_DENIED.withDescription("access denied to session"));
-        SessionExporter first = exporter(settings(1, "print"));
+        SessionRoutes first = exporter(settings(1, "print"));
         first.registerUploads(uploads(Instant.now(), SID));
         await().atMost(PATIENCE).until(() -> first.failedSessions() == 1);
         assertThat(saved(SID).error()).contains("the exporter's role needs rules for resources event and session");
         first.stop();
 
-        SessionExporter second = exporter(settings(1, "print"));
+        SessionRoutes second = exporter(settings(1, "print"));
 
         await().atMost(PATIENCE).until(() -> second.sessionsDone() == 1);
         assertThat(indexes(SID)).containsExactly(0L, 1L, 864L, 865L);
@@ -233,14 +233,14 @@ class SessionExporterTest {
 
     @Test
     void aRecordingStillMissingAtAStopIsAskedForAgainAtTheNextStart() throws Exception {
-        SessionExporter first = exporter(settings(1, "print").withMissingRetryInterval(Duration.ofHours(1)));
+        SessionRoutes first = exporter(settings(1, "print").withMissingRetryInterval(Duration.ofHours(1)));
         first.registerUploads(uploads(Instant.now(), SID));
         await().atMost(PATIENCE).until(() -> first.missingSessions() == 1);
         first.stop();
         world.teleport().addRecording(npm);
 
         // an hour later (here: with a retry interval that has passed already), e.g. the next cron run
-        SessionExporter second = exporter(settings(1, "print").withMissingRetryInterval(Duration.ZERO));
+        SessionRoutes second = exporter(settings(1, "print").withMissingRetryInterval(Duration.ZERO));
 
         await().atMost(PATIENCE).until(() -> second.sessionsDone() == 1);
         assertThat(indexes(SID)).containsExactly(0L, 1L, 864L, 865L);
@@ -252,7 +252,7 @@ class SessionExporterTest {
         List<SessionRecording> recordings = IntStream.range(0, 18)
                 .mapToObj(i -> SessionRecording.synthetic(100 + i, Instant.parse("2024-05-01T10:00:00Z"), 2)).toList();
         recordings.forEach(world.teleport()::addRecording);
-        SessionExporter sessions = exporter(settings(1));
+        SessionRoutes sessions = exporter(settings(1));
         world.fluentd().failNext(Integer.MAX_VALUE, 503); // the only worker waits out the outage
 
         sessions.registerUploads(uploads(Instant.now(), recordings.get(0).sessionId()));
@@ -286,7 +286,7 @@ class SessionExporterTest {
     void waitsOutAFluentdOutageAndDeliversEveryEventOnce() throws Exception {
         world.teleport().addRecording(npm);
         world.fluentd().failNext(6, 503);
-        SessionExporter sessions = exporter(settings(1));
+        SessionRoutes sessions = exporter(settings(1));
 
         sessions.registerUploads(uploads(Instant.now(), SID));
 
@@ -301,7 +301,7 @@ class SessionExporterTest {
         SessionRecording long1 = SessionRecording.synthetic(42, Instant.parse("2024-05-01T10:00:00Z"), 3000);
         world.teleport().addRecording(long1);
         world.fluentd().latency(Duration.ofMillis(3));
-        SessionExporter first = exporter(settings(1));
+        SessionRoutes first = exporter(settings(1));
 
         first.registerUploads(uploads(Instant.now(), long1.sessionId()));
         await().atMost(PATIENCE).until(() -> indexes(long1.sessionId()).size() >= 500);
@@ -313,7 +313,7 @@ class SessionExporterTest {
         await().atMost(PATIENCE).until(() -> world.teleport().openStreams() == 0);
 
         world.fluentd().clearFaults();
-        SessionExporter second = exporter(settings(1));
+        SessionRoutes second = exporter(settings(1));
         await().atMost(PATIENCE).until(() -> second.sessionsDone() == 1);
         assertThat(indexes(long1.sessionId())).containsExactlyElementsOf(LongStream.range(0, 3002).boxed().toList());
     }
@@ -321,7 +321,7 @@ class SessionExporterTest {
     @Test
     void aReplayedUploadRegistersNothingTwice() throws Exception {
         world.teleport().addRecording(npm);
-        SessionExporter sessions = exporter(settings(1, "print"));
+        SessionRoutes sessions = exporter(settings(1, "print"));
 
         sessions.registerUploads(uploads(Instant.now(), SID, SID));
         sessions.registerUploads(uploads(Instant.now(), SID));
@@ -329,7 +329,7 @@ class SessionExporterTest {
         sessions.registerUploads(uploads(Instant.now(), SID));
         sessions.stop();
 
-        SessionExporter restarted = exporter(settings(1, "print"));
+        SessionRoutes restarted = exporter(settings(1, "print"));
         restarted.registerUploads(uploads(Instant.now(), SID));
 
         assertThat(restarted.backlog() + restarted.activeSessions()).isZero();
@@ -339,7 +339,7 @@ class SessionExporterTest {
 
     @Test
     void ignoresUploadEventsWithoutAUsableSessionId() throws Exception {
-        SessionExporter sessions = exporter(settings(1));
+        SessionRoutes sessions = exporter(settings(1));
         ObjectNode noSid = upload(Instant.now(), SID);
         noSid.remove("sid");
         ObjectNode pathSid = upload(Instant.now(), "../../etc");
@@ -367,11 +367,11 @@ class SessionExporterTest {
 
     // ---- helpers ----------------------------------------------------------------------------
 
-    private SessionExporter exporter(SessionSettings settings) {
-        SessionExporter sessions = new SessionExporter(settings, store(), teleport,
-                new FluentdSessionOutput(fluentd.inlet(), world.fluentd().url("/session"), 20), Clock.systemUTC());
+    private SessionRoutes exporter(SessionSettings settings) {
+        SessionRoutes sessions = SessionRoutes.start(new SessionExporter(settings, store(), teleport,
+                new FluentdSessionOutput(fluentd.inlet(), world.fluentd().url("/session"), 20), Clock.systemUTC()),
+                settings.concurrency());
         exporters.add(sessions);
-        sessions.start();
         return sessions;
     }
 

@@ -51,7 +51,7 @@ class SessionObjectsTest {
     private FakeTeleport fake;
     private TeleportClient teleport;
     private ObjectStore store;
-    private final List<SessionExporter> exporters = new ArrayList<>();
+    private final List<SessionRoutes> exporters = new ArrayList<>();
 
     @AfterAll
     static void stopS3() {
@@ -70,7 +70,7 @@ class SessionObjectsTest {
 
     @AfterEach
     void stop() {
-        exporters.forEach(SessionExporter::stop);
+        exporters.forEach(SessionRoutes::stop);
         await().atMost(PATIENCE).until(() -> fake.openStreams() == 0);
         teleport.close();
         fake.close();
@@ -84,7 +84,7 @@ class SessionObjectsTest {
         SessionRecording recording = SessionRecording.synthetic(7, Instant.parse("2024-05-01T10:00:00Z"), 2500);
         fake.addRecording(recording);
         SessionObjects objects = objects();
-        SessionExporter sessions = exporter(objects);
+        SessionRoutes sessions = exporter(objects);
 
         sessions.registerUploads(SessionExporterTest.uploads(Instant.now(), recording.sessionId()));
 
@@ -111,7 +111,7 @@ class SessionObjectsTest {
         SessionRecording recording = SessionRecording.synthetic(8, Instant.parse("2024-05-01T10:00:00Z"), 2500);
         fake.addRecording(recording);
         String sid = recording.sessionId();
-        SessionExporter first = exporter(objects());
+        SessionRoutes first = exporter(objects());
         first.registerUploads(SessionExporterTest.uploads(Instant.now(), sid));
         await().atMost(PATIENCE).until(() -> first.sessionsDone() == 1);
         first.stop();
@@ -130,7 +130,7 @@ class SessionObjectsTest {
         state.flush();
 
         SessionObjects replay = objects();
-        SessionExporter second = exporter(replay);
+        SessionRoutes second = exporter(replay);
         await().atMost(PATIENCE).until(() -> second.sessionsDone() == 1);
 
         assertThat(replay.objectsWritten()).isZero();
@@ -147,10 +147,9 @@ class SessionObjectsTest {
     void skippedPrintsLeaveOneSmallObject() throws Exception {
         SessionRecording recording = SessionRecording.synthetic(9, Instant.parse("2024-05-01T10:00:00Z"), 300);
         fake.addRecording(recording);
-        SessionExporter sessions = new SessionExporter(SessionExporterTest.settings(1, "print"),
-                new SessionStore(dir.resolve("state").resolve("sessions")), teleport, objects(), Clock.systemUTC());
+        SessionRoutes sessions = SessionRoutes.start(new SessionExporter(SessionExporterTest.settings(1, "print"),
+                new SessionStore(dir.resolve("state").resolve("sessions")), teleport, objects(), Clock.systemUTC()), 1);
         exporters.add(sessions);
-        sessions.start();
 
         sessions.registerUploads(SessionExporterTest.uploads(Instant.now(), recording.sessionId()));
 
@@ -164,11 +163,10 @@ class SessionObjectsTest {
         return new SessionObjects(store, PREFIX, new DeadLetters(dir.resolve("state")), Clock.systemUTC());
     }
 
-    private SessionExporter exporter(SessionObjects objects) {
-        SessionExporter sessions = new SessionExporter(SessionExporterTest.settings(1),
-                new SessionStore(dir.resolve("state").resolve("sessions")), teleport, objects, Clock.systemUTC());
+    private SessionRoutes exporter(SessionObjects objects) {
+        SessionRoutes sessions = SessionRoutes.start(new SessionExporter(SessionExporterTest.settings(1),
+                new SessionStore(dir.resolve("state").resolve("sessions")), teleport, objects, Clock.systemUTC()), 1);
         exporters.add(sessions);
-        sessions.start();
         return sessions;
     }
 

@@ -18,8 +18,11 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Timestamp;
@@ -42,8 +45,11 @@ class ExportReaderTest {
     /** date → chunk → events, in stream order. */
     private final Map<LocalDate, Map<String, List<String>>> log = new LinkedHashMap<>();
     private final BlockingQueue<AuditEvent> pipeline = new LinkedBlockingQueue<>();
+    private Consumer<AuditEvent> audit = pipeline::add;
     private volatile CountDownLatch listingGate;
     private ExportReader reader;
+    /** The export-chunk route's workers, played by this test: three chunk streams at once. */
+    private final ExecutorService chunkStreams = Executors.newFixedThreadPool(3);
 
     private final ExportReader.ExportApi api = new ExportReader.ExportApi() {
         @Override
@@ -94,6 +100,20 @@ class ExportReaderTest {
         if (reader != null) {
             reader.close();
         }
+        chunkStreams.shutdownNow();
+    }
+
+    /** What the audit-export and export-chunk routes do: list, then stream each new chunk into the pipeline. */
+    private void poll() {
+        for (ExportReader.Chunk chunk : reader.poll()) {
+            chunkStreams.execute(() -> {
+                Iterator<ExportReader.ChunkEvent> events = reader.open(chunk);
+                while (events.hasNext()) {
+                    audit.accept(reader.read(events.next()));
+                }
+                reader.ended(chunk);
+            });
+        }
     }
 
     private ExportReader reader(ExportCursor resumeAt) {
@@ -102,7 +122,7 @@ class ExportReaderTest {
 
     private ExportReader reader(ExportCursor resumeAt, Duration pollInterval) {
         return new ExportReader(api, new StateFile<>(dir.resolve("export-cursor.json"), ExportCursor.class), resumeAt,
-                pipeline::add, dev.tee.state.InFlight.unlimited(), 3, 2, pollInterval, Duration.ofMillis(10), Duration.ofMillis(50),
+                dev.tee.state.InFlight.unlimited(), 2, pollInterval, Duration.ofMillis(10), Duration.ofMillis(50),
                 Clock.fixed(NOW, ZoneOffset.UTC));
     }
 
@@ -114,7 +134,7 @@ class ExportReaderTest {
 
         List<String> read = new ArrayList<>();
         await().atMost(Duration.ofSeconds(10)).until(() -> {
-            reader.poll();
+            poll();
             drainAndAcknowledge(read);
             return reader.caughtUp() && reader.idle();
         });
@@ -126,7 +146,7 @@ class ExportReaderTest {
     void aChunkIsCompletedOnlyOnceEveryEventOfItIsAcknowledged() throws Exception {
         log.put(DAY, Map.of("c1", List.of("a", "b", "c")));
         reader = reader(ExportCursor.startingAt(DAY));
-        reader.poll();
+        poll();
         await().until(() -> pipeline.size() == 3);
         List<AuditEvent> events = new ArrayList<>(pipeline);
         events.get(0).receipt().settle();
@@ -141,7 +161,7 @@ class ExportReaderTest {
         reader.close();
         pipeline.clear();
         reader = reader(saved);
-        reader.poll();
+        poll();
         await().until(() -> pipeline.size() == 2);
         assertThat(pipeline).extracting(AuditEvent::id).containsExactly("b", "c");
         pipeline.forEach(event -> event.receipt().settle());
@@ -157,7 +177,7 @@ class ExportReaderTest {
         // learn that now: the date, and so caughtUp, waits for that output's acknowledgements
         log.put(DAY, Map.of("c1", List.of("a", "b"), "c2", List.of("c")));
         reader = reader(ExportCursor.startingAt(DAY));
-        reader.poll();
+        poll();
         await().until(() -> pipeline.size() == 3);
         await().atMost(Duration.ofSeconds(5)).until(reader::readAllAvailable);
         assertThat(reader.caughtUp()).as("the date is not done before its events are acknowledged").isFalse();
@@ -165,7 +185,7 @@ class ExportReaderTest {
 
         pipeline.forEach(event -> event.receipt().settle());
         await().atMost(Duration.ofSeconds(10)).until(() -> {
-            reader.poll();
+            poll();
             return reader.caughtUp() && reader.idle();
         });
     }
@@ -174,17 +194,16 @@ class ExportReaderTest {
     void isStillReadingWhileAStreamWaitsForThePipeline() throws Exception {
         log.put(DAY, Map.of("c1", List.of("a", "b", "c")));
         CountDownLatch pipelineBlocked = new CountDownLatch(1);
-        reader = new ExportReader(api, new StateFile<>(dir.resolve("export-cursor.json"), ExportCursor.class),
-                ExportCursor.startingAt(DAY), event -> {
-                    try {
-                        pipelineBlocked.await(); // a full queue in front of a stalled output
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    pipeline.add(event);
-                }, dev.tee.state.InFlight.unlimited(), 3, 2, Duration.ofSeconds(60), Duration.ofMillis(10),
-                Duration.ofMillis(50), Clock.fixed(NOW, ZoneOffset.UTC));
-        reader.poll();
+        audit = event -> {
+            try {
+                pipelineBlocked.await(); // a full queue in front of a stalled output
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            pipeline.add(event);
+        };
+        reader = reader(ExportCursor.startingAt(DAY));
+        poll();
         await().pollDelay(Duration.ofMillis(200)).until(() -> true);
         assertThat(reader.readAllAvailable()).isFalse();
         pipelineBlocked.countDown();
@@ -196,13 +215,13 @@ class ExportReaderTest {
     void acknowledgementsNeverWaitForAListingInProgress() {
         log.put(DAY, new LinkedHashMap<>(Map.of("c1", List.of("a"))));
         reader = reader(ExportCursor.startingAt(DAY), Duration.ZERO); // every poll lists again
-        reader.poll();
+        poll();
         await().until(() -> pipeline.size() == 1);
         AuditEvent event = pipeline.poll();
 
         // the next listing hangs until delivery goes on: acknowledging must not need the poll's lock
         listingGate = new CountDownLatch(1);
-        CompletableFuture<Void> polling = CompletableFuture.runAsync(reader::poll);
+        CompletableFuture<Void> polling = CompletableFuture.runAsync(this::poll);
         assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
             await().pollDelay(Duration.ofMillis(100)).until(() -> true); // the poll is now inside its listing
             event.receipt().settle();

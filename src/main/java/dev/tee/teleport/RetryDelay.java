@@ -1,14 +1,16 @@
-package dev.tee.session;
+package dev.tee.teleport;
 
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The pauses between retries of one session: exponential with jitter while an output or Teleport is
- * unreachable, or decorrelated jitter between base and max, the backoff the Go handler uses between
- * its session attempts (3 s to 1 min).
+ * The pauses between tries of work that reads from Teleport, where the routes' redelivery cannot
+ * pause itself: the probe of the bulk export API (before the routes start), and the worker routes,
+ * whose pauses must end the moment the exporter stops (a pause of Camel's redelivery would hold a
+ * graceful stop until Camel's timeout). Exponential with jitter while Teleport or the output is
+ * unreachable, or decorrelated jitter, the backoff the Go handler uses between session attempts.
  */
-final class RetryDelay {
+public final class RetryDelay {
 
     private final Duration base;
     private final Duration max;
@@ -22,16 +24,16 @@ final class RetryDelay {
     }
 
     /** base, 2 × base, 4 × base... up to max, each shortened by up to a half at random. */
-    static RetryDelay exponential(Duration base, Duration max) {
+    public static RetryDelay exponential(Duration base, Duration max) {
         return new RetryDelay(base, max, false);
     }
 
     /** A random pause between base and three times the previous one, at most max. */
-    static RetryDelay decorrelated(Duration base, Duration max) {
+    public static RetryDelay decorrelated(Duration base, Duration max) {
         return new RetryDelay(base, max, true);
     }
 
-    Duration next() {
+    public Duration next() {
         long baseMillis = Math.max(1, base.toMillis());
         long maxMillis = Math.max(baseMillis, max.toMillis());
         ThreadLocalRandom random = ThreadLocalRandom.current();
@@ -50,7 +52,7 @@ final class RetryDelay {
     }
 
     /** Progress was made: the next failure starts from base again. */
-    void reset() {
+    public void reset() {
         previousMillis = 0;
     }
 }
