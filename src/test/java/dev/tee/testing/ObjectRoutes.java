@@ -58,7 +58,9 @@ public final class ObjectRoutes implements AutoCloseable {
         main.bind("batchHandOff", new BatchHandOff());
         main.bind("cursor", new StateFile<>(storage.resolve("cursor.json"), String.class));
         main.bind("readFailures", new ReadFailures(Duration.ofMillis(50)));
-        main.bind("sessions", SessionExporter.dryRun());
+        SessionExporter sessions = SessionExporter.dryRun();
+        main.bind("sessions", sessions);
+        main.bind("sessionBacklog", sessions.backlogQueue());
         main.bind("locks", new FailedLoginLocks(FailedLoginLocks.Settings.of(false, 3, Duration.ofMinutes(1),
                 Duration.ZERO, false), new StateFile<>(storage.resolve("locks.json"), FailedLoginState.class),
                 lock -> { }, Clock.systemUTC()));
@@ -67,6 +69,7 @@ public final class ObjectRoutes implements AutoCloseable {
         main.addInitialProperty("read-path", "none"); // no read route: the test hands the batches over
         main.addInitialProperty("delivery", "objects");
         main.addInitialProperty("batch", "20");
+        main.addInitialProperty("concurrency", "1"); // session workers (none have work: a dry-run `sessions`)
         main.addInitialProperty("batch-timeout-ms", "200");
         main.addInitialProperty("retry-delay-ms", "10");
         main.addInitialProperty("retry-max-delay-ms", "100");
