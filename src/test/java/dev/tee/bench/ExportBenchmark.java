@@ -29,12 +29,8 @@ public final class ExportBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new HashMap<>(Map.of("events", "100000", "output", "fluentd", "batch", "20",
-                "days", "30", "read", "search"));
-        for (String arg : args) {
-            String[] pair = arg.replaceFirst("^--", "").split("=", 2);
-            options.put(pair[0], pair[1]);
-        }
+        Map<String, String> options = options(args, Map.of("events", "100000", "output", "fluentd", "batch", "20",
+                "days", "30", "read", "search", "extra", ""));
         int events = Integer.parseInt(options.get("events"));
         String output = options.get("output");
         Path dir = Files.createTempDirectory("tee-bench-");
@@ -74,7 +70,10 @@ public final class ExportBenchmark {
             Path config = world.writeConfig(settings);
 
             long began = System.nanoTime();
-            ExporterProcess exporter = ExporterProcess.start(config, dir.resolve("exporter.log"));
+            // --extra: more options of the exporter's, e.g. "--management.port=0 --jmx=false"
+            String extra = options.get("extra").strip();
+            ExporterProcess exporter = ExporterProcess.start(config, dir.resolve("exporter.log"),
+                    extra.isEmpty() ? new String[0] : extra.split("\\s+"));
             AtomicLong peakRss = new AtomicLong();
             // CPU time, unlike wall time, hardly changes when other processes compete for the cores
             Duration cpu = Duration.ZERO;
@@ -109,6 +108,19 @@ public final class ExportBenchmark {
                 s3.close();
             }
         }
+    }
+
+    /** {@code defaults}, with each {@code --name=value} argument in place of its default. */
+    static Map<String, String> options(String[] args, Map<String, String> defaults) {
+        Map<String, String> options = new HashMap<>(defaults);
+        for (String arg : args) {
+            String[] pair = arg.replaceFirst("^--", "").split("=", 2);
+            if (pair.length != 2 || !defaults.containsKey(pair[0])) {
+                throw new IllegalArgumentException("unknown option " + arg + "; options: " + defaults.keySet());
+            }
+            options.put(pair[0], pair[1]);
+        }
+        return options;
     }
 
     /** VmHWM (peak resident set) of a process, in KiB, from /proc. */

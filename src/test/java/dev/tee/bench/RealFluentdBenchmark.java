@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -40,12 +39,8 @@ public final class RealFluentdBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = new HashMap<>(Map.of("events", "100000", "batch", "20", "mode", "batch",
-                "days", "3", "read", "search"));
-        for (String arg : args) {
-            String[] pair = arg.replaceFirst("^--", "").split("=", 2);
-            options.put(pair[0], pair[1]);
-        }
+        Map<String, String> options = ExportBenchmark.options(args, Map.of("events", "100000", "batch", "20",
+                "mode", "batch", "days", "3", "read", "search"));
         int count = Integer.parseInt(options.get("events"));
         Duration span = Duration.ofDays(Long.parseLong(options.get("days")));
         Instant start = Instant.now().truncatedTo(ChronoUnit.DAYS).minus(span);
