@@ -15,6 +15,9 @@ import java.util.function.Consumer;
 import dev.tee.config.ConfigKey;
 import dev.tee.config.ExporterConfig;
 import dev.tee.event.Batch;
+import dev.tee.observe.ExporterMetrics;
+import dev.tee.observe.Observability;
+import dev.tee.observe.TeleportReachability;
 import dev.tee.pipeline.BatchAggregation;
 import dev.tee.pipeline.BatchHandOff;
 import dev.tee.pipeline.BatchTextConverter;
@@ -22,9 +25,7 @@ import dev.tee.pipeline.EventTypeFilter;
 import dev.tee.pipeline.ExportProgress;
 import dev.tee.pipeline.ReadFailures;
 import dev.tee.pipeline.RouteInlet;
-import dev.tee.observe.ExporterMetrics;
-import dev.tee.observe.Observability;
-import dev.tee.observe.TeleportReachability;
+import dev.tee.sink.fluentd.FluentdConnections;
 import dev.tee.state.Acknowledger;
 import dev.tee.state.DeliveredEvents;
 import dev.tee.state.StateDirectory;
@@ -197,9 +198,10 @@ public final class ExporterApp {
         main.addInitialProperty("fluentd-connections",
                 Integer.toString(config.integer(ConfigKey.FORWARD_FLUENTD_MAX_CONNECTIONS)));
         // camel-http's timeouts (the Fluentd endpoint's): connect 10 s, the Go handler's 30 s for an answer
+        String answerTimeout = Long.toString(FluentdConnections.RESPONSE_TIMEOUT.toMillis());
         main.addInitialProperty("camel.component.https.connect-timeout", "10000");
-        main.addInitialProperty("camel.component.https.so-timeout", "30000");
-        main.addInitialProperty("camel.component.https.response-timeout", "30000");
+        main.addInitialProperty("camel.component.https.so-timeout", answerTimeout);
+        main.addInitialProperty("camel.component.https.response-timeout", answerTimeout);
         main.addInitialProperty("poll-period-ms", Long.toString(config.duration(TIMEOUT).toMillis()));
         // export chunks streamed at once, as the Go handler reads them
         main.addInitialProperty("export-streams", Integer.toString(Math.max(config.integer(ConfigKey.CONCURRENCY) / 4, 3)));
