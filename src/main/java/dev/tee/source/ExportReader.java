@@ -199,6 +199,7 @@ public final class ExportReader implements AuditSource, AutoCloseable {
         ExportEventUnstructured item = read.item();
         AuditEvent event = Events.toAuditEvent(item.getEvent(), chunk.ledger.track(item.getCursor()));
         chunk.readCursor = item.getCursor();
+        chunk.backoff.reset(); // the stream gave an event: a later cut is a new fault, not a longer outage
         if (event.time().isAfter(chunk.position)) {
             chunk.position = event.time();
         }
