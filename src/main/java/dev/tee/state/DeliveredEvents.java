@@ -1,7 +1,6 @@
 package dev.tee.state;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -120,7 +119,7 @@ public final class DeliveredEvents extends ServiceSupport implements IdempotentR
                 out.write(buffer);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot append to " + current, e);
+            throw new StateUnwritableException(current, e);
         }
     }
 
@@ -131,7 +130,7 @@ public final class DeliveredEvents extends ServiceSupport implements IdempotentR
             out = FileChannel.open(current, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
             AtomicFiles.ownerOnly(current);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot rotate " + current, e);
+            throw new StateUnwritableException(current, e);
         }
         previousIds = currentIds;
         currentIds = new HashSet<>();
