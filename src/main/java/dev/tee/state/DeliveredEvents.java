@@ -3,6 +3,7 @@ package dev.tee.state;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -12,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
 import java.util.Set;
 
+import dev.tee.config.ConfigException;
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
 import org.apache.camel.spi.IdempotentRepository;
@@ -144,6 +146,9 @@ public final class DeliveredEvents extends ServiceSupport implements IdempotentR
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             return ids;
+        } catch (CharacterCodingException e) {
+            throw new ConfigException("storage: " + file + " is corrupt (not UTF-8 text); restore it from a backup, "
+                    + "or remove it and accept that what it recorded after the saved cursor is sent again");
         }
         int start = 0;
         for (int end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
