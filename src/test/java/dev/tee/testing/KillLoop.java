@@ -110,7 +110,7 @@ public final class KillLoop {
 
         List<String> ids = downstream.ids();
         Set<String> lost = new TreeSet<>(expected);
-        lost.removeAll(ids);
+        lost.removeAll(new HashSet<>(ids)); // a set: removeAll with a list argument is quadratic
         int repeated = downstream.repeated();
         repeatedAtKill.add(repeated);
         int most = repeatedAtKill.get(0);
