@@ -160,7 +160,7 @@ public abstract class Downstream implements AutoCloseable {
 
         abstract List<String> keys();
 
-        /** The object's body; null when the key is gone again (a write that had not completed yet). */
+        /** The object's body; null when the key is gone again (S3Proxy lists objects it is still writing). */
         abstract byte[] read(String key);
 
         @Override
@@ -168,8 +168,13 @@ public abstract class Downstream implements AutoCloseable {
             for (String key : keys()) {
                 if (!idsByKey.containsKey(key)) {
                     byte[] body = read(key);
-                    if (body != null) {
-                        idsByKey.put(key, MinuteObject.lines(body).stream().map(Objects::uid).toList());
+                    try {
+                        if (body != null) {
+                            idsByKey.put(key, MinuteObject.lines(body).stream().map(Objects::uid).toList());
+                        }
+                    } catch (IllegalArgumentException e) {
+                        // S3Proxy lists an object while it writes it: read it again next time. (An object
+                        // that stays unreadable leaves its events out of the count: they show as lost.)
                     }
                 }
             }
