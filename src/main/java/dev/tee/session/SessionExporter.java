@@ -343,17 +343,17 @@ public final class SessionExporter {
     }
 
     /** Registrations waiting for room in the backlog now (backpressure on the audit stream). */
-    public int blockedRegistrations() {
+    int blockedRegistrations() {
         return backlog.blocked();
     }
 
     /** Sessions whose recording Teleport has not found yet, waiting to be asked for again. */
-    public int missingSessions() {
+    int missingSessions() {
         return locked(Status.MISSING);
     }
 
     /** Sessions set aside after repeated failures (retried at the next start). */
-    public int failedSessions() {
+    int failedSessions() {
         return locked(Status.FAILED);
     }
 
@@ -363,12 +363,12 @@ public final class SessionExporter {
     }
 
     /** Recordings given up because Teleport never found them. */
-    public long sessionsGivenUp() {
+    long sessionsGivenUp() {
         return givenUp.get();
     }
 
     /** Session events the output acknowledged since start. */
-    public long sessionEventsSent() {
+    long sessionEventsSent() {
         return eventsSent.get();
     }
 

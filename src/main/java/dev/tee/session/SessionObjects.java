@@ -85,12 +85,12 @@ public final class SessionObjects implements SessionOutput {
     }
 
     /** Objects written. */
-    public long objectsWritten() {
+    long objectsWritten() {
         return objectsWritten.get();
     }
 
     /** Objects a replay found already written (a crash came after the write, before the index was saved). */
-    public long objectsFoundWritten() {
+    long objectsFoundWritten() {
         return objectsFoundWritten.get();
     }
 }

@@ -283,7 +283,7 @@ public final class ExportReader implements AuditSource, AutoCloseable {
     }
 
     /** The date being exported. */
-    public LocalDate currentDate() {
+    LocalDate currentDate() {
         return current;
     }
 

@@ -40,7 +40,7 @@ public final class MinuteObject {
      * order and starting a further object of the same minute whenever the next line would pass
      * {@code maxBytes}.
      */
-    public static List<MinuteObject> group(Iterable<PantherLine> lines, long maxBytes) {
+    static List<MinuteObject> group(Iterable<PantherLine> lines, long maxBytes) {
         Map<Instant, List<MinuteObject>> byMinute = new TreeMap<>();
         for (PantherLine line : lines) {
             List<MinuteObject> objects = byMinute.computeIfAbsent(line.minute(), m -> new ArrayList<>());
@@ -89,12 +89,12 @@ public final class MinuteObject {
     }
 
     /** Uncompressed size: the sum of the lines' bytes, LFs included. */
-    public long uncompressedBytes() {
+    long uncompressedBytes() {
         return bytes;
     }
 
     /** Ids of the events whose lines the object holds, in line order. */
-    public List<String> eventIds() {
+    List<String> eventIds() {
         List<String> ids = new ArrayList<>(lines.size());
         lines.forEach(line -> ids.add(line.eventId()));
         return Collections.unmodifiableList(ids);
