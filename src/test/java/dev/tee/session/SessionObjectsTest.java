@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
@@ -17,7 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tee.demo.FakeTeleport;
 import dev.tee.demo.SessionRecording;
-import dev.tee.sink.DeadLetters;
+import dev.tee.sink.DeadLetter;
 import dev.tee.sink.s3.DirectoryObjectStore;
 import dev.tee.sink.s3.MinuteObject;
 import dev.tee.sink.s3.ObjectStore;
@@ -52,6 +53,8 @@ class SessionObjectsTest {
     private TeleportClient teleport;
     private ObjectStore store;
     private final List<SessionRoutes> exporters = new ArrayList<>();
+    /** What the session objects hand to the dead-letter route. */
+    private final List<DeadLetter> deadLetters = new CopyOnWriteArrayList<>();
 
     @AfterAll
     static void stopS3() {
@@ -160,7 +163,7 @@ class SessionObjectsTest {
     }
 
     private SessionObjects objects() {
-        return new SessionObjects(store, PREFIX, new DeadLetters(dir.resolve("state")), Clock.systemUTC());
+        return new SessionObjects(store, PREFIX, deadLetters::add, Clock.systemUTC());
     }
 
     private SessionRoutes exporter(SessionObjects objects) {

@@ -30,6 +30,7 @@ import dev.tee.demo.TestPki;
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
 import dev.tee.event.EventJson;
+import dev.tee.sink.DeadLetter;
 import dev.tee.testing.Fixtures;
 import dev.tee.testing.FluentdRoute;
 import dev.tee.tls.KeyKind;
@@ -347,7 +348,7 @@ class FluentdSinkTest {
                 .hasMessage("forward.fluentd.cert: " + missing + ": no such file");
         assertThatThrownBy(() -> clientBuilder().ca(pki.clientKeyFile()).build()).isInstanceOf(ConfigException.class)
                 .hasMessage("forward.fluentd.ca: " + pki.clientKeyFile() + ": no PEM certificate found");
-        assertThatThrownBy(() -> new FluentdSink(clientBuilder().build(), "localhost:8888/test.log", BatchMode.BATCH, dir))
+        assertThatThrownBy(() -> new FluentdSink(clientBuilder().build(), "localhost:8888/test.log", BatchMode.BATCH))
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("forward.fluentd.url: ");
     }
 
@@ -416,15 +417,15 @@ class FluentdSinkTest {
 
     /** The sink as the routes use it: the fluentd-deliver route with its beans. */
     private Delivery delivery(FluentdTls tls, int maxConnections, Duration responseTimeout, BatchMode mode, Path state) {
-        FluentdSink sink = new FluentdSink(tls, standIn.url("/test.log"), mode, state);
+        FluentdSink sink = new FluentdSink(tls, standIn.url("/test.log"), mode);
         Delivery delivery = new Delivery(sink,
-                FluentdRoute.start(sink, tls, standIn.url("/test.log"), maxConnections, responseTimeout));
+                FluentdRoute.start(sink, tls, standIn.url("/test.log"), maxConnections, responseTimeout, state), state);
         toClose.add(delivery);
         return delivery;
     }
 
     /** What the tests call: the route for sending, the bean for counting. */
-    private record Delivery(FluentdSink sink, FluentdRoute route) implements AutoCloseable {
+    private record Delivery(FluentdSink sink, FluentdRoute route, Path state) implements AutoCloseable {
         void deliver(Batch batch) {
             route.deliver(batch);
         }
@@ -449,8 +450,9 @@ class FluentdSinkTest {
             return sink.deadLettered();
         }
 
+        /** Where the dead-letter route writes (it exists once the first event is dead-lettered). */
         Path deadLetterFile() {
-            return sink.deadLetterFile();
+            return state.resolve(DeadLetter.FILE_NAME);
         }
 
         @Override

@@ -17,7 +17,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
 import dev.tee.event.EventJson;
-import dev.tee.sink.DeadLetters;
+import dev.tee.sink.DeadLetter;
 import dev.tee.testing.ObjectRoutes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -89,7 +89,7 @@ class PantherWriterTest {
         stopRoutes();
         DirectoryObjectStore out = new DirectoryObjectStore(dir.resolve("out"));
         PantherWriter writer = new PantherWriter("teleport/logs", MinuteObject.DEFAULT_MAX_BYTES,
-                Duration.ofSeconds(5), out, new DeadLetters(dir), source, clock);
+                Duration.ofSeconds(5), out, source, clock);
         routes = ObjectRoutes.file(writer, source, out, acknowledged, dir.resolve("state"));
         return new RoutedWriter(writer, routes);
     }
@@ -241,7 +241,7 @@ class PantherWriterTest {
                 EventJson.toStruct(JSON.readTree("{\"event\":\"user.login\",\"uid\":\"bad\",\"time\":1694}")));
         writer.add(batch(bad));
         assertThat(acknowledged).containsExactly("bad");
-        assertThat(Files.readString(dir.resolve(DeadLetters.FILE_NAME)))
+        assertThat(Files.readString(dir.resolve("state").resolve(DeadLetter.FILE_NAME)))
                 .contains("\"status\":400", "value must be string: 1694", "\"uid\":\"bad\"");
     }
 
