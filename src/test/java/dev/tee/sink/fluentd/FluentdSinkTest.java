@@ -2,6 +2,7 @@ package dev.tee.sink.fluentd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -16,9 +17,11 @@ import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -147,6 +150,38 @@ class FluentdSinkTest {
         assertThat(letter.get("event").toString()).isEqualTo(new String(events.get(7).json(), StandardCharsets.UTF_8));
         assertThat(Files.getPosixFilePermissions(sink.deadLetterFile()))
                 .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    }
+
+    @Test
+    void leavesTheRefusedEventUnsettledUntilItsDeadLetterIsWritten() throws Exception {
+        Path deadLetters = dir.resolve("state").resolve(DeadLetter.FILE_NAME);
+        Files.createDirectories(deadLetters.resolve("in-the-way")); // a directory where the file should be
+        Delivery sink = sink(BatchMode.BATCH);
+        List<AuditEvent> events = new ArrayList<>(fixtureEvents().subList(0, 20));
+        ObjectNode poisoned = fixtureNodes().get(7);
+        poisoned.put("time", 12345);
+        events.set(7, event(poisoned, 7));
+        Batch batch = new Batch(events);
+
+        CompletableFuture<Void> delivery = CompletableFuture.runAsync(() -> sink.deliver(batch));
+        await().atMost(Duration.ofSeconds(30)).until(() -> standIn.requestCount() == 1 + 8);
+        Thread.sleep(500); // the write is retried (20 ms doubling to 200 ms) while the file cannot be written
+        assertThat(delivery).isNotDone();
+        assertThat(batch.isSettled(7)).isFalse();
+        assertThat(sink.deadLettered()).isZero();
+        assertThat(standIn.requestCount()).isEqualTo(1 + 8);
+
+        Files.delete(deadLetters.resolve("in-the-way"));
+        Files.delete(deadLetters);
+        delivery.get(30, TimeUnit.SECONDS);
+        assertThat(batch.allSettled()).isTrue();
+        assertThat(sink.deadLettered()).isEqualTo(1);
+        List<AuditEvent> good = new ArrayList<>(events);
+        good.remove(7);
+        assertThat(receivedJson()).containsExactlyElementsOf(jsonOf(good));
+        assertThat(Files.readAllLines(deadLetters)).singleElement()
+                .satisfies(line -> assertThat(JSON.readTree(line).get("event").get("uid").asText())
+                        .isEqualTo(events.get(7).id()));
     }
 
     @Test
