@@ -73,8 +73,9 @@ final class RouteFiles {
                 String context = marked.getContext() == null ? ""
                         : marked.getContext() + marked.getContextMark().map(mark -> " (line " + line(mark) + ")")
                                 .orElse("") + ": ";
-                return marked.getProblemMark().map(mark -> ", line " + line(mark) + ", column " + (mark.getColumn() + 1))
-                        .orElse("") + ": " + syntax + context + marked.getProblem();
+                String where = marked.getProblemMark()
+                        .map(mark -> ", line " + line(mark) + ", column " + (mark.getColumn() + 1)).orElse("");
+                return where + ": " + syntax + context + marked.getProblem();
             }
             deepest = cause;
         }

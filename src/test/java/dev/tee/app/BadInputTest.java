@@ -148,7 +148,8 @@ class BadInputTest {
     @Test
     void fluentdKeyOfAnotherCertificate() throws Exception {
         KeyPair other = KeyPairGenerator.getInstance("EC").generateKeyPair();
-        PrivateFiles.write(dir.resolve("fluentd-client.key"), Pem.privateKey(other.getPrivate(), PemFormat.PKCS8, null));
+        PrivateFiles.write(dir.resolve("fluentd-client.key"),
+                Pem.privateKey(other.getPrivate(), PemFormat.PKCS8, null));
         assertRefused(Map.of(), "forward.fluentd.key", "fluentd-client.key", "forward.fluentd.cert");
     }
 
@@ -327,7 +328,8 @@ class BadInputTest {
             System.setOut(stdout);
             System.setErr(stderr);
         }
-        return new Run(status, err.toString().lines().toList(), printed.toString(StandardCharsets.UTF_8).lines().toList());
+        return new Run(status, err.toString().lines().toList(),
+                printed.toString(StandardCharsets.UTF_8).lines().toList());
     }
 
     private FakeIdentity.KeyPairFiles trio() {

@@ -45,7 +45,7 @@ public final class FluentdTls extends SSLContextParameters {
     private final SSLContext context;
     private volatile Material material;
 
-    /** What one reading of the files gave; {@code identity} and {@code certFile} are null without a client certificate. */
+    /** What one reading of the files gave; {@code identity} and {@code certFile} are null without a certificate. */
     private record Material(X509ExtendedKeyManager identity, X509TrustManager trust, String trustSource,
             Path certFile) {
     }
@@ -94,7 +94,8 @@ public final class FluentdTls extends SSLContextParameters {
             return "no client certificate, trusting " + now.trustSource();
         }
         // TlsMaterial's key manager presents its one chain whatever the server asks for
-        X509Certificate leaf = now.identity().getCertificateChain(now.identity().chooseClientAlias(null, null, null))[0];
+        X509ExtendedKeyManager identity = now.identity();
+        X509Certificate leaf = identity.getCertificateChain(identity.chooseClientAlias(null, null, null))[0];
         return "client certificate " + now.certFile() + " (" + leaf.getSubjectX500Principal().getName()
                 + ", valid until " + leaf.getNotAfter().toInstant() + "), trusting " + now.trustSource();
     }
