@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * that takes longer than the deadline is forced (128 + the signal's number); a second SIGINT exits at
  * once with 130. A forced exit loses nothing: the cursor saved every second never passes an
  * unacknowledged event, and acknowledged ids are on disk before it moves, so a restart repeats
- * nothing. The JVM's own handlers come back on {@link #close}.
+ * nothing. SIGHUP, which would end the JVM, reloads the credentials instead (systemd's
+ * {@code ExecReload}). The JVM's own handlers come back on {@link #close}.
  *
  * <p>Only {@code sun.misc.Signal} can take a signal from the JVM (a shutdown hook cannot see a second
  * SIGINT). It is used through reflection because javac flags every compile-time use of it as
@@ -26,29 +27,33 @@ import org.slf4j.LoggerFactory;
 final class StopSignals implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(StopSignals.class);
-    private static final List<String> HANDLED = List.of("TERM", "INT");
+    private static final List<String> HANDLED = List.of("TERM", "INT", "HUP");
     private static final int INT = 2;
+    private static final String HUP = "HUP";
 
     private final Runnable stop;
     private final Duration deadline;
+    private final Runnable reload;
     private final Map<Object, Object> previous = new LinkedHashMap<>();
     private Method handle;
     private String received;
     private boolean closed;
 
-    private StopSignals(Runnable stop, Duration deadline) {
+    private StopSignals(Runnable stop, Duration deadline, Runnable reload) {
         this.stop = stop;
         this.deadline = deadline;
+        this.reload = reload;
     }
 
     /**
-     * Handles SIGTERM and SIGINT from now on.
+     * Handles SIGTERM, SIGINT and SIGHUP from now on.
      *
      * @param stop begins the graceful stop (returns at once)
      * @param deadline how long the graceful stop may take
+     * @param reload reloads the credentials (on the signal's own thread)
      */
-    static StopSignals install(Runnable stop, Duration deadline) {
-        StopSignals signals = new StopSignals(stop, deadline);
+    static StopSignals install(Runnable stop, Duration deadline, Runnable reload) {
+        StopSignals signals = new StopSignals(stop, deadline, reload);
         try {
             Class<?> signalType = Class.forName("sun.misc.Signal");
             Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
@@ -62,12 +67,17 @@ final class StopSignals implements AutoCloseable {
                         }
                         case "hashCode" -> System.identityHashCode(proxy);
                         case "equals" -> proxy == args[0];
-                        default -> "stop on SIGTERM or SIGINT";
+                        default -> "stop on SIGTERM or SIGINT, reload on SIGHUP";
                     });
             signals.handle = signalType.getMethod("handle", signalType, handlerType);
             for (String signalName : HANDLED) {
                 Object signal = signalType.getConstructor(String.class).newInstance(signalName);
-                signals.previous.put(signal, signals.handle.invoke(null, signal, handler));
+                try {
+                    signals.previous.put(signal, signals.handle.invoke(null, signal, handler));
+                } catch (InvocationTargetException e) {
+                    // e.g. SIGHUP under nohup, or any signal with -Xrs: the others are still ours
+                    LOG.debug("SIG{} stays with the JVM: {}", signalName, e.getCause().toString());
+                }
             }
         } catch (ReflectiveOperationException | RuntimeException e) {
             LOG.debug("Signals stay with the JVM: {}", e.toString());
@@ -76,6 +86,10 @@ final class StopSignals implements AutoCloseable {
     }
 
     private void received(String signal, int number) {
+        if (signal.equals(HUP)) {
+            reload();
+            return;
+        }
         synchronized (this) {
             if (closed) {
                 return;
@@ -97,6 +111,19 @@ final class StopSignals implements AutoCloseable {
         stop.run();
     }
 
+    private void reload() {
+        synchronized (this) {
+            if (closed || received != null) {
+                return; // stopping: the credentials no longer matter
+            }
+        }
+        try {
+            reload.run();
+        } catch (RuntimeException e) {
+            LOG.error("SIGHUP: the reload failed, the credentials in use stay: {}", e.toString());
+        }
+    }
+
     private void forceAfterDeadline(int number) {
         try {
             Thread.sleep(deadline.toMillis());
@@ -112,7 +139,7 @@ final class StopSignals implements AutoCloseable {
         Runtime.getRuntime().halt(128 + number);
     }
 
-    /** Gives SIGTERM and SIGINT back to the JVM. */
+    /** Gives SIGTERM, SIGINT and SIGHUP back to the JVM. */
     @Override
     public synchronized void close() {
         closed = true;

@@ -34,6 +34,7 @@ final class Teleport {
     private Teleport() {
     }
 
+    /** The identity file or the cert/key/CA trio, read and checked; a problem is a ConfigException naming the file. */
     static TeleportCredentials credentials(ExporterConfig config) {
         return config.optionalPath(TELEPORT_IDENTITY)
                 .map(IdentityFile::load)
@@ -44,17 +45,18 @@ final class Teleport {
     /**
      * A client that has answered Ping. While Teleport is unreachable this waits and tries again with
      * growing pauses (the Auth Service may simply be restarting); credentials it refuses are a
-     * {@link dev.tee.config.ConfigException} at once. {@code observer} sees every call.
+     * {@link dev.tee.config.ConfigException} at once. {@code credentials} are what {@link #credentials}
+     * read before the start; {@code observer} sees every call.
      */
-    static TeleportClient connect(ExporterConfig config, ClientInterceptor observer) {
+    static TeleportClient connect(ExporterConfig config, TeleportCredentials credentials, ClientInterceptor observer) {
         TeleportRoute route = TeleportRoute.of(config.string(TELEPORT_ADDR), config.optionalString(TELEPORT_CLUSTER_NAME));
         TeleportClient.Builder builder = TeleportClient.builder().route(route).interceptor(observer);
         Optional<Path> identity = config.optionalPath(TELEPORT_IDENTITY);
         if (identity.isPresent() && config.bool(TELEPORT_REFRESH_ENABLED)) {
             // tbot renews the file in place: re-read it, and use what it holds for new connections
-            builder.identityFile(identity.get()).refreshEvery(config.duration(TELEPORT_REFRESH_INTERVAL));
+            builder.identityFile(identity.get(), credentials).refreshEvery(config.duration(TELEPORT_REFRESH_INTERVAL));
         } else {
-            builder.credentials(credentials(config));
+            builder.credentials(credentials);
         }
         if (route.viaProxy()) {
             LOG.info("Dialing the Auth Service through the Proxy at {} (TLS routing{})", route.address(),

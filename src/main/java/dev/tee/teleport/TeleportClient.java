@@ -114,6 +114,13 @@ public final class TeleportClient implements AutoCloseable {
             return this;
         }
 
+        /** The identity file, already read into {@code loaded} (and re-read with {@link #refreshEvery}). */
+        public Builder identityFile(Path identityFile, TeleportCredentials loaded) {
+            this.identityFile = identityFile;
+            this.credentials = loaded;
+            return this;
+        }
+
         /**
          * Re-reads the identity file every {@code interval} and uses a renewed certificate for new
          * connections ({@code teleport.refresh.enabled}, for tbot); null (the default) reads it once.
@@ -141,7 +148,7 @@ public final class TeleportClient implements AutoCloseable {
             LiveCredentials live;
             if (identityFile != null) {
                 Path file = identityFile;
-                TeleportCredentials initial = IdentityFile.load(file);
+                TeleportCredentials initial = credentials != null ? credentials : IdentityFile.load(file);
                 live = refreshInterval == null ? LiveCredentials.fixed(initial)
                         : LiveCredentials.reloading(initial, () -> IdentityFile.load(file), refreshInterval);
             } else if (credentials != null) {
@@ -167,6 +174,14 @@ public final class TeleportClient implements AutoCloseable {
     /** The identity in use now: the latest successfully read one when the identity file is refreshed. */
     public TeleportCredentials credentials() {
         return credentials.current();
+    }
+
+    /**
+     * Uses {@code renewed} (read again on SIGHUP) for every new connection: the next call connects
+     * anew, calls in progress finish on the old connection. False when it is the identity in use.
+     */
+    public boolean useCredentials(TeleportCredentials renewed) {
+        return credentials.replace(renewed);
     }
 
     /** How many re-reads of the identity file failed so far (each run of failures logs one warning). */
