@@ -92,18 +92,35 @@ public final class ExporterApp {
         RouteInlet<Batch> fluentd = RouteInlet.fluentd();
         TeleportReachability reachability = new TeleportReachability(Clock.systemUTC());
         Main main = new Main();
-        try (StopSignals signals = StopSignals.install(main::completed, STOP_DEADLINE);
-             TeleportClient teleport = Teleport.connect(config, reachability)) {
-            ReadPaths.ReadPath read = ReadPaths.open(config, state, startTime, teleport);
-            try (Outputs.Output output = Outputs.open(config, state, read.source(), fluentd)) {
-                SessionsAndLocks sessionsAndLocks = SessionsAndLocks.create(config, state, teleport, output);
-                return runPipeline(main, config, teleport, read, output, delivered, acknowledger,
-                        fluentd, sessionsAndLocks, watcher, reachability);
+        try (StopSignals signals = StopSignals.install(main::completed, STOP_DEADLINE)) {
+            try (TeleportClient teleport = Teleport.connect(config, reachability)) {
+                ReadPaths.ReadPath read = ReadPaths.open(config, state, startTime, teleport);
+                try (Outputs.Output output = Outputs.open(config, state, read.source(), fluentd)) {
+                    SessionsAndLocks sessionsAndLocks = SessionsAndLocks.create(config, state, teleport, output);
+                    if (!signals.started()) {
+                        return stoppedWhileStarting();
+                    }
+                    return runPipeline(main, config, teleport, read, output, delivered, acknowledger,
+                            fluentd, sessionsAndLocks, watcher, reachability);
+                }
+            } catch (InterruptedException | RuntimeException e) {
+                // a stop while starting interrupts whatever start-up waited for, however that surfaces
+                if (signals.interruptedStart()) {
+                    return stoppedWhileStarting();
+                }
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while starting", e);
+                }
+                throw (RuntimeException) e;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while starting", e);
         }
+    }
+
+    private static int stoppedWhileStarting() {
+        Thread.interrupted();
+        LOG.info("Stopped before the export began; nothing was read, the saved state is unchanged");
+        return 0;
     }
 
     private static int runPipeline(Main main, ExporterConfig config, TeleportClient teleport, ReadPaths.ReadPath read,

@@ -19,8 +19,8 @@ import dev.tee.tls.PemFormat;
 import dev.tee.tls.PrivateFiles;
 
 /**
- * Issues a client identity of a {@link FakeTeleport} cluster (CN = user, O = role, signed by its user
- * CA) and writes it as Teleport does: an identity file, or the cert/key/CA trio of
+ * Issues a client identity of a {@link FakeTeleport} cluster (CN = user, O = role, the cluster name in
+ * Teleport's subject attribute, signed by its user CA) and writes it as Teleport does: an identity file, or the cert/key/CA trio of
  * {@code tctl auth sign --format=tls}. Key files get mode 0600.
  */
 public final class FakeIdentity {
@@ -40,6 +40,7 @@ public final class FakeIdentity {
     private PemFormat keyFormat = PemFormat.TRADITIONAL;
     private Instant notBefore = Instant.now().minusSeconds(60);
     private Instant notAfter = Instant.now().plus(Duration.ofHours(12));
+    private boolean namesCluster = true;
 
     FakeIdentity(String user, String clusterName, CertificateAuthority userCa, X509Certificate hostCa) {
         this.user = user;
@@ -75,6 +76,15 @@ public final class FakeIdentity {
     }
 
     /**
+     * A certificate without Teleport's cluster-name attribute (its CA names no cluster either), so that
+     * a client must ask the Proxy's /webapi/find which cluster to route to.
+     */
+    public FakeIdentity withoutClusterName() {
+        this.namesCluster = false;
+        return this;
+    }
+
+    /**
      * Writes an identity file in the layout of Teleport's writer (teleport-wire.md §2.2): key, SSH
      * certificate line, TLS certificate, SSH CA line, TLS CA.
      */
@@ -102,8 +112,13 @@ public final class FakeIdentity {
         return files;
     }
 
+    /** CN = user, O = role and, as Teleport writes it, the origin cluster in attribute 1.3.9999.1.7. */
     private Certificate issue() {
-        return userCa.leaf(user).organization(role).key(keyKind, 2048).validity(notBefore, notAfter).forClient().issue();
+        CertificateAuthority.Leaf leaf = userCa.leaf(user).organization(role);
+        if (namesCluster) {
+            leaf.teleportCluster(clusterName);
+        }
+        return leaf.key(keyKind, 2048).validity(notBefore, notAfter).forClient().issue();
     }
 
     private String privateKeyPem(Certificate certificate) {
