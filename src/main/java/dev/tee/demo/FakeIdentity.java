@@ -19,8 +19,8 @@ import dev.tee.tls.PemFormat;
 import dev.tee.tls.PrivateFiles;
 
 /**
- * Issues a client identity of a {@link FakeTeleport} cluster (CN = user, O = role, the cluster name in
- * Teleport's subject attribute, signed by its user CA) and writes it as Teleport does: an identity file, or the cert/key/CA trio of
+ * Issues a client identity of a {@link FakeTeleport} cluster (CN = user, O = role, signed by its user
+ * CA) and writes it as Teleport does: an identity file, or the cert/key/CA trio of
  * {@code tctl auth sign --format=tls}. Key files get mode 0600.
  */
 public final class FakeIdentity {
@@ -40,7 +40,7 @@ public final class FakeIdentity {
     private PemFormat keyFormat = PemFormat.TRADITIONAL;
     private Instant notBefore = Instant.now().minusSeconds(60);
     private Instant notAfter = Instant.now().plus(Duration.ofHours(12));
-    private boolean namesCluster = true;
+    private boolean namesCluster;
 
     FakeIdentity(String user, String clusterName, CertificateAuthority userCa, X509Certificate hostCa) {
         this.user = user;
@@ -76,11 +76,12 @@ public final class FakeIdentity {
     }
 
     /**
-     * A certificate without Teleport's cluster-name attribute (its CA names no cluster either), so that
-     * a client must ask the Proxy's /webapi/find which cluster to route to.
+     * Puts the cluster name in the certificate's subject attribute 1.3.9999.1.7, as Teleport does.
+     * Without it (the default) neither the certificate nor its CA names the cluster, so a client must
+     * ask the Proxy's /webapi/find which cluster to route to.
      */
-    public FakeIdentity withoutClusterName() {
-        this.namesCluster = false;
+    public FakeIdentity namingCluster() {
+        this.namesCluster = true;
         return this;
     }
 
@@ -112,7 +113,7 @@ public final class FakeIdentity {
         return files;
     }
 
-    /** CN = user, O = role and, as Teleport writes it, the origin cluster in attribute 1.3.9999.1.7. */
+    /** CN = user, O = role and, with {@link #namingCluster()}, the cluster in attribute 1.3.9999.1.7. */
     private Certificate issue() {
         CertificateAuthority.Leaf leaf = userCa.leaf(user).organization(role);
         if (namesCluster) {

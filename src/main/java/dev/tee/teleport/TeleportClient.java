@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -75,8 +76,8 @@ public final class TeleportClient implements AutoCloseable {
     private boolean closed;
     /** Whether Teleport has ever answered a call of this client: refusals after that are retried. */
     private volatile boolean answered;
-    /** The refusal reported last, until Teleport answers again. */
-    private String refusal;
+    /** The refusal reported last, until Teleport answers again; under its own lock, as a race holds the client's. */
+    private final AtomicReference<String> refusal = new AtomicReference<>();
 
     /** A client straight to the Auth Service at {@code address} (host:port). */
     public TeleportClient(String address, TeleportCredentials credentials) {
@@ -428,11 +429,8 @@ public final class TeleportClient implements AutoCloseable {
 
     /** One ERROR line per refusal while it lasts (a new message is a new one), and the listener told. */
     private void report(String message) {
-        synchronized (this) {
-            if (message.equals(refusal)) {
-                return;
-            }
-            refusal = message;
+        if (message.equals(refusal.getAndSet(message))) {
+            return;
         }
         LOG.error("Teleport refuses the exporter: {}. Retrying until that is fixed", message);
         refusals.accept(Optional.of(message));
@@ -441,12 +439,7 @@ public final class TeleportClient implements AutoCloseable {
     /** Teleport answered a call: a refusal reported before is over. */
     private void answeredNow() {
         answered = true;
-        String over;
-        synchronized (this) {
-            over = refusal;
-            refusal = null;
-        }
-        if (over != null) {
+        if (refusal.get() != null && refusal.getAndSet(null) != null) {
             LOG.info("Teleport accepts the exporter again");
             refusals.accept(Optional.empty());
         }
