@@ -33,6 +33,10 @@ public final class ReadFailures {
             LOG.debug("Reading stopped: {}", failure.getMessage()); // the exporter is stopping
             return;
         }
+        if (failure instanceof TeleportException teleport && teleport.isRefusal()) {
+            LOG.debug("Reading refused: {}", failure.getMessage()); // the Teleport client said so at ERROR, once
+            return;
+        }
         String message = failure == null ? "unknown error" : failure.getMessage();
         long now = System.nanoTime();
         if (Objects.equals(message, lastMessage) && now - lastLoggedNanos < REPEAT_AFTER.toNanos()) {
