@@ -19,9 +19,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import dev.tee.cli.Main;
 import dev.tee.config.ConfigLoader;
@@ -101,6 +105,25 @@ class TeleportRefusalTest {
                 + " denied the identity in " + dir.resolve("identity") + " (lock targeting User:teleport-event-exporter"
                 + " is in force): check that its user exists and is not locked, and that its role allows resources"
                 + " event and session with verbs list and read");
+    }
+
+    @Test
+    void aCertificateThatExpiredWhileStartUpWaitedIsOneLineAndExit2() throws Exception {
+        Instant notAfter = Instant.now().plusSeconds(3).truncatedTo(ChronoUnit.SECONDS);
+        Path identity = world.teleport().identity("teleport-event-exporter")
+                .validity(Instant.now().minusSeconds(60), notAfter).writeIdentityFile(dir.resolve("short-identity"));
+        world.teleport().stop(); // start-up waits for Teleport while the certificate expires
+
+        CompletableFuture<List<String>> lines = CompletableFuture.supplyAsync(
+                () -> refused(Map.of("teleport.identity", identity.toString())));
+        await().atMost(PATIENCE).until(() -> Instant.now().isAfter(notAfter.plusSeconds(1)));
+        world.teleport().restart();
+
+        // the server's handshake refuses it (TLS alert certificate_expired): no wait can cure that
+        assertThat(lines.get(60, TimeUnit.SECONDS).get(0)).contains("teleport.identity: the Teleport server at "
+                + world.teleport().address() + " rejected the client certificate in " + identity + " (TLS alert"
+                + " certificate_expired): it expired at " + notAfter + "; issue a new one (or let tbot renew it and set"
+                + " teleport.refresh.enabled)");
     }
 
     @Test
