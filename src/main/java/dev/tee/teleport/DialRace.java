@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -17,12 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
-import org.bouncycastle.asn1.ASN1Encodable;
-import org.bouncycastle.asn1.ASN1String;
-import org.bouncycastle.asn1.x500.RDN;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x500.style.BCStyle;
-
 import dev.tee.config.ConfigException;
 import dev.tee.teleport.proto.auth.AuthServiceGrpc;
 import dev.tee.teleport.proto.auth.PingRequest;
@@ -30,6 +25,12 @@ import dev.tee.tls.CertificateAuthority;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1String;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
 
 /**
  * Races the two ways to reach the Auth Service at one address, as Teleport's own client races its
@@ -114,7 +115,7 @@ final class DialRace {
                         BCStyle.O));
     }
 
-    private static Optional<String> firstValue(X500Name name, org.bouncycastle.asn1.ASN1ObjectIdentifier type) {
+    private static Optional<String> firstValue(X500Name name, ASN1ObjectIdentifier type) {
         for (RDN rdn : name.getRDNs(type)) {
             ASN1Encodable value = rdn.getFirst().getValue();
             String text = value instanceof ASN1String string ? string.getString() : value.toString();
@@ -166,7 +167,7 @@ final class DialRace {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TeleportException(Status.Code.CANCELLED, "interrupted while dialing Teleport at " + address, e);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             // attempt() reports every failure in its Outcome; anything else is a bug, not Teleport's answer
             throw new IllegalStateException("dialing Teleport failed unexpectedly: " + e.getCause(), e.getCause());
         } finally {

@@ -32,8 +32,8 @@ import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ForwardingClientCall;
 import io.grpc.ForwardingClientCallListener;
-import io.grpc.Metadata;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -407,7 +407,7 @@ public final class TeleportClient implements AutoCloseable {
         }
         if (answered && failure instanceof TeleportException teleport
                 && teleport.code() == Status.Code.PERMISSION_DENIED && !method.equals("UpsertLock")
-                && !e.getStatus().getDescription().contains("client version")) {
+                && !String.valueOf(e.getStatus().getDescription()).contains("client version")) {
             // the role lost a right it had: reading waits for the fix (locking says so on its own)
             report(teleport.getMessage());
             return TeleportException.refusal(Status.Code.PERMISSION_DENIED, teleport.getMessage(), e);

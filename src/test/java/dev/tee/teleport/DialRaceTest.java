@@ -18,6 +18,9 @@ import java.util.Date;
 import java.util.List;
 import java.util.Optional;
 
+import dev.tee.config.ConfigException;
+import dev.tee.demo.FakeTeleport;
+import dev.tee.tls.KeyKind;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
@@ -25,10 +28,6 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import dev.tee.config.ConfigException;
-import dev.tee.demo.FakeTeleport;
-import dev.tee.tls.KeyKind;
 
 /**
  * Given only teleport.addr (and perhaps teleport.cluster-name), the client races the direct dial and
