@@ -104,21 +104,38 @@ public final class ExporterApp {
         TeleportReachability reachability = new TeleportReachability(Clock.systemUTC());
         Main main = new Main();
         CredentialReload reload = new CredentialReload(config, checked.fluentdTls());
-        try (StopSignals signals = StopSignals.install(main::completed, STOP_DEADLINE, reload::reload);
-             TeleportClient teleport = Teleport.connect(config, checked.teleport(), reachability)) {
-            reload.teleportConnected(teleport);
-            ReadPaths.ReadPath read = ReadPaths.open(config, state, startTime, teleport);
-            try (Outputs.Output output = Outputs.open(config, checked, read.source(), fluentd, deadLetter)) {
-                SessionsAndLocks sessionsAndLocks = SessionsAndLocks.create(config, state, teleport, output);
-                // where the dead-letter route (routes/dead-letters.yaml) appends dead-letter.jsonl
-                main.addInitialProperty(STATE_DIRECTORY_PROPERTY, state.path().toString());
-                return runPipeline(main, config, teleport, read, output, delivered, acknowledger,
-                        List.of(fluentd, deadLetter), sessionsAndLocks, watcher, reachability);
+        try (StopSignals signals = StopSignals.install(main::completed, STOP_DEADLINE, reload::reload)) {
+            try (TeleportClient teleport = Teleport.connect(config, checked.teleport(), reachability)) {
+                reload.teleportConnected(teleport);
+                ReadPaths.ReadPath read = ReadPaths.open(config, state, startTime, teleport);
+                try (Outputs.Output output = Outputs.open(config, checked, read.source(), fluentd, deadLetter)) {
+                    SessionsAndLocks sessionsAndLocks = SessionsAndLocks.create(config, state, teleport, output);
+                    if (!signals.started()) {
+                        return stoppedWhileStarting();
+                    }
+                    // where the dead-letter route (routes/dead-letters.yaml) appends dead-letter.jsonl
+                    main.addInitialProperty(STATE_DIRECTORY_PROPERTY, state.path().toString());
+                    return runPipeline(main, config, teleport, read, output, delivered, acknowledger,
+                            List.of(fluentd, deadLetter), sessionsAndLocks, watcher, reachability);
+                }
+            } catch (InterruptedException | RuntimeException e) {
+                // a stop while starting interrupts whatever start-up waited for, however that surfaces
+                if (signals.interruptedStart()) {
+                    return stoppedWhileStarting();
+                }
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while starting", e);
+                }
+                throw (RuntimeException) e;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while starting", e);
         }
+    }
+
+    private static int stoppedWhileStarting() {
+        Thread.interrupted();
+        LOG.info("Stopped before the export began; nothing was read, the saved state is unchanged");
+        return 0;
     }
 
     private static int runPipeline(Main main, ExporterConfig config, TeleportClient teleport, ReadPaths.ReadPath read,

@@ -20,6 +20,10 @@ import org.slf4j.LoggerFactory;
  * nothing. SIGHUP, which would end the JVM, reloads the credentials instead (systemd's
  * {@code ExecReload}). The JVM's own handlers come back on {@link #close}.
  *
+ * <p>Until {@link #started()}, a stop also interrupts the thread that installed the handlers, so that
+ * start-up ends within a second whatever it waits for (a pause between tries to reach Teleport, a
+ * call in flight, a renewed identity): nothing has been read yet, so nothing can be lost.
+ *
  * <p>Only {@code sun.misc.Signal} can take a signal from the JVM (a shutdown hook cannot see a second
  * SIGINT). It is used through reflection because javac flags every compile-time use of it as
  * proprietary API; where it is missing, the JVM's handling (Camel's shutdown hook) remains.
@@ -38,11 +42,15 @@ final class StopSignals implements AutoCloseable {
     private Method handle;
     private String received;
     private boolean closed;
+    /** The thread starting the exporter, until it has started. */
+    private Thread starting;
+    private boolean interruptedStart;
 
     private StopSignals(Runnable stop, Duration deadline, Runnable reload) {
         this.stop = stop;
         this.deadline = deadline;
         this.reload = reload;
+        this.starting = Thread.currentThread();
     }
 
     /**
@@ -85,11 +93,28 @@ final class StopSignals implements AutoCloseable {
         return signals;
     }
 
+    /**
+     * Start-up is over: from now on a stop is graceful and interrupts nothing.
+     *
+     * @return false when a stop came while starting (the caller stops instead of running)
+     */
+    synchronized boolean started() {
+        starting = null;
+        Thread.interrupted(); // a stop that came after the last wait must not hit the pipeline's first one
+        return received == null;
+    }
+
+    /** Whether SIGTERM or SIGINT came before {@link #started()}, and interrupted start-up. */
+    synchronized boolean interruptedStart() {
+        return interruptedStart;
+    }
+
     private void received(String signal, int number) {
         if (signal.equals(HUP)) {
             reload();
             return;
         }
+        Thread interrupt;
         synchronized (this) {
             if (closed) {
                 return;
@@ -102,9 +127,16 @@ final class StopSignals implements AutoCloseable {
                 return; // already stopping; the deadline forces it if need be
             }
             received = signal;
+            interrupt = starting;
+            interruptedStart = interrupt != null;
         }
-        LOG.info("SIG{}: stopping; the batch in flight finishes and the cursor is saved (at most {}s{})", signal,
-                deadline.toSeconds(), number == INT ? "; interrupt again to exit at once" : "");
+        if (interrupt != null) {
+            LOG.info("SIG{}: stopping before the export began; nothing was read yet", signal);
+            interrupt.interrupt();
+        } else {
+            LOG.info("SIG{}: stopping; the batch in flight finishes and the cursor is saved (at most {}s{})", signal,
+                    deadline.toSeconds(), number == INT ? "; interrupt again to exit at once" : "");
+        }
         Thread watchdog = new Thread(() -> forceAfterDeadline(number), "stop-deadline");
         watchdog.setDaemon(true);
         watchdog.start();
