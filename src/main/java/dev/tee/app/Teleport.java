@@ -40,8 +40,10 @@ final class Teleport {
 
     /** The identity file or the cert/key/CA trio, read and checked; a problem is a ConfigException naming the file. */
     static TeleportCredentials credentials(ExporterConfig config) {
+        // tbot renews an identity it refreshes: an expired one is waited for (connect), not refused here
+        boolean renewed = config.bool(TELEPORT_REFRESH_ENABLED);
         return config.optionalPath(TELEPORT_IDENTITY)
-                .map(IdentityFile::load)
+                .map(file -> renewed ? IdentityFile.loadForRenewal(file) : IdentityFile.load(file))
                 .orElseGet(() -> TeleportCredentials.fromFiles(config.path(TELEPORT_CA), config.path(TELEPORT_CERT),
                         config.path(TELEPORT_KEY)));
     }

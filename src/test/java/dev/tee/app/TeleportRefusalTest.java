@@ -152,6 +152,28 @@ class TeleportRefusalTest {
     }
 
     @Test
+    void withRefreshEnabledAnIdentityAlreadyExpiredAtTheStartIsWaitedForNotRefused() throws Exception {
+        Path good = Files.copy(dir.resolve("identity"), dir.resolve("good-identity"));
+        world.teleport().identity("teleport-event-exporter")
+                .validity(Instant.now().minusSeconds(7200), Instant.now().minusSeconds(3600))
+                .writeIdentityFile(dir.resolve("identity"));
+        Path config = world.writeConfig(Map.of("teleport.refresh.enabled", "true", "teleport.refresh.interval", "1s",
+                "start-time", "2019-01-01T00:00:00Z", "management.port", "0"));
+        Path log = dir.resolve("exporter.log");
+        exporter = ExporterProcess.start(config, log, "--exit-on-last-event");
+
+        await().atMost(PATIENCE).until(() -> exporter.log().contains("Waiting for a renewed identity"));
+        assertThat(exporter.isAlive()).isTrue();
+        assertThat(exporter.log()).contains("certificate_expired").doesNotContain("Exception");
+
+        Files.copy(good, dir.resolve("identity.tmp"));
+        Files.move(dir.resolve("identity.tmp"), dir.resolve("identity"), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+        assertThat(exporter.waitFor(PATIENCE)).as("exit status (log: %s)", log).isZero();
+        assertThat(world.fluentd().eventCount()).isEqualTo(5);
+    }
+
+    @Test
     void aRefusalAfterStartIsOneErrorLineAndHealthDownWhileItKeepsTrying() throws Exception {
         Path good = Files.copy(dir.resolve("identity"), dir.resolve("good-identity"));
         Path foreign = foreignCertificateTrustingThisCluster();
