@@ -60,26 +60,20 @@ public final class EventJson {
         return value.build();
     }
 
+    /** How a printed Struct writes numbers: the one thing that tells its two styles apart. */
+    @FunctionalInterface
+    public interface NumberStyle {
+        void write(double number, StringBuilder out);
+    }
+
+    /** Go's protojson numbers ({@link #goJson}); Fluentd's are {@code PantherLine}'s. */
+    public static final NumberStyle GO_NUMBERS = EventJson::writeNumber;
+
     /** The event as Go's protojson writes a Struct: compact, keys sorted at every level. */
     public static byte[] goJson(Struct struct) {
         StringBuilder out = new StringBuilder(256);
-        writeStruct(struct, out);
+        writeStruct(struct.getFieldsMap(), GO_NUMBERS, out);
         return out.toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    static void writeStruct(Struct struct, StringBuilder out) {
-        out.append('{');
-        boolean first = true;
-        for (String key : sortedKeys(struct.getFieldsMap())) {
-            if (!first) {
-                out.append(',');
-            }
-            first = false;
-            writeString(key, out);
-            out.append(':');
-            writeValue(struct.getFieldsMap().get(key), out);
-        }
-        out.append('}');
     }
 
     /** Keys in Go's order: by UTF-8 bytes, which is the order of code points. */
@@ -104,9 +98,13 @@ public final class EventJson {
         return Integer.compare(a.length() - i, b.length() - j);
     }
 
-    static void writeValue(Value value, StringBuilder out) {
+    /**
+     * Writes {@code value} compact, object keys sorted at every level, strings escaped as both protojson
+     * and Fluentd's Oj write them, numbers in {@code numbers}' style.
+     */
+    public static void writeValue(Value value, NumberStyle numbers, StringBuilder out) {
         switch (value.getKindCase()) {
-            case STRUCT_VALUE -> writeStruct(value.getStructValue(), out);
+            case STRUCT_VALUE -> writeStruct(value.getStructValue().getFieldsMap(), numbers, out);
             case LIST_VALUE -> {
                 out.append('[');
                 List<Value> values = value.getListValue().getValuesList();
@@ -114,15 +112,30 @@ public final class EventJson {
                     if (i > 0) {
                         out.append(',');
                     }
-                    writeValue(values.get(i), out);
+                    writeValue(values.get(i), numbers, out);
                 }
                 out.append(']');
             }
-            case NUMBER_VALUE -> writeNumber(value.getNumberValue(), out);
+            case NUMBER_VALUE -> numbers.write(value.getNumberValue(), out);
             case STRING_VALUE -> writeString(value.getStringValue(), out);
             case BOOL_VALUE -> out.append(value.getBoolValue());
             default -> out.append("null");
         }
+    }
+
+    private static void writeStruct(Map<String, Value> fields, NumberStyle numbers, StringBuilder out) {
+        out.append('{');
+        boolean first = true;
+        for (String key : sortedKeys(fields)) {
+            if (!first) {
+                out.append(',');
+            }
+            first = false;
+            writeString(key, out);
+            out.append(':');
+            writeValue(fields.get(key), numbers, out);
+        }
+        out.append('}');
     }
 
     /**
@@ -160,28 +173,33 @@ public final class EventJson {
         out.append('e').append(exponent < 0 ? '-' : '+').append(Math.abs(exponent));
     }
 
-    /** A string as protojson escapes it: only '"', '\\' and control characters; everything else raw UTF-8. */
-    static void writeString(String text, StringBuilder out) {
+    /**
+     * A string as protojson escapes it, which is also how Oj writes it in compat mode (its "JSON
+     * standard" escape table): '"', '\\' and the control characters are escaped, \b \t \n \f \r in
+     * short form, the others as six-character escapes in lowercase hex; everything else, including '/',
+     * '<', '&', DEL, U+2028 and all non-ASCII, is written raw.
+     */
+    public static void writeString(String text, StringBuilder out) {
         out.append('"');
+        int clean = 0;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
+            if (c >= 0x20 && c != '"' && c != '\\') {
+                continue;
+            }
+            out.append(text, clean, i);
+            clean = i + 1;
             switch (c) {
                 case '"' -> out.append("\\\"");
                 case '\\' -> out.append("\\\\");
                 case '\b' -> out.append("\\b");
-                case '\f' -> out.append("\\f");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
                 case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        out.append("\\u00").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 0xf, 16));
-                    } else {
-                        out.append(c);
-                    }
-                }
+                case '\n' -> out.append("\\n");
+                case '\f' -> out.append("\\f");
+                case '\r' -> out.append("\\r");
+                default -> out.append("\\u00").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 0xf, 16));
             }
         }
-        out.append('"');
+        out.append(text, clean, text.length()).append('"');
     }
 }

@@ -1,18 +1,16 @@
 package dev.tee.session;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.zip.GZIPOutputStream;
+import java.util.function.Consumer;
 
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
-import dev.tee.sink.DeadLetters;
+import dev.tee.sink.DeadLetter;
+import dev.tee.sink.s3.GzipBody;
 import dev.tee.sink.s3.InvalidEventTimeException;
 import dev.tee.sink.s3.ObjectStore;
 import dev.tee.sink.s3.PantherLine;
@@ -38,13 +36,16 @@ public final class SessionObjects implements SessionOutput {
 
     private final ObjectStore store;
     private final String prefix;
-    private final DeadLetters deadLetters;
+    private final Consumer<DeadLetter> deadLetters;
     private final Clock clock;
     private final AtomicLong objectsWritten = new AtomicLong();
     private final AtomicLong objectsFoundWritten = new AtomicLong();
 
-    /** @param prefix {@code forward.s3.session-prefix} */
-    public SessionObjects(ObjectStore store, String prefix, DeadLetters deadLetters, Clock clock) {
+    /**
+     * @param prefix {@code forward.s3.session-prefix}
+     * @param deadLetters the dead-letter route (direct:dead-letter), which returns once the letter is written
+     */
+    public SessionObjects(ObjectStore store, String prefix, Consumer<DeadLetter> deadLetters, Clock clock) {
         this.store = store;
         this.prefix = prefix;
         this.deadLetters = deadLetters;
@@ -68,17 +69,18 @@ public final class SessionObjects implements SessionOutput {
             try {
                 lines.add(PantherLine.of(event, now));
             } catch (InvalidEventTimeException e) {
-                // as for audit events: Fluentd would answer 400, so it goes to the dead letters
-                deadLetters.append(event, 400, e.getMessage(), key.key());
+                // as for audit events: Fluentd would answer 400, so it goes to the dead letters (written
+                // before the batch counts as delivered)
+                deadLetters.accept(DeadLetter.of(event, 400, e.getMessage(), key.key()));
                 LOG.warn("Session event {} ({}, index {}) of session {} cannot be written in Panther's layout: {};"
-                        + " see {}", event.id(), event.type(), event.index(), sessionId, e.getMessage(),
-                        deadLetters.file());
+                        + " it went to {}", event.id(), event.type(), event.index(), sessionId, e.getMessage(),
+                        DeadLetter.FILE_NAME);
             }
         }
         if (lines.isEmpty()) {
             return;
         }
-        if (store.putIfAbsent(key.key(), gzip(lines)) == ObjectStore.PutOutcome.CREATED) {
+        if (store.putIfAbsent(key.key(), GzipBody.of(lines)) == ObjectStore.PutOutcome.CREATED) {
             objectsWritten.incrementAndGet();
             LOG.debug("wrote {} ({} events)", key, lines.size());
         } else {
@@ -88,29 +90,12 @@ public final class SessionObjects implements SessionOutput {
     }
 
     /** Objects written. */
-    public long objectsWritten() {
+    long objectsWritten() {
         return objectsWritten.get();
     }
 
     /** Objects a replay found already written (a crash came after the write, before the index was saved). */
-    public long objectsFoundWritten() {
+    long objectsFoundWritten() {
         return objectsFoundWritten.get();
-    }
-
-    /** One gzip member with every line; Java writes mtime 0, so the same lines give the same bytes. */
-    private static byte[] gzip(List<PantherLine> lines) {
-        int size = 0;
-        for (PantherLine line : lines) {
-            size += line.length();
-        }
-        ByteArrayOutputStream body = new ByteArrayOutputStream(size / 4 + 64);
-        try (GZIPOutputStream gzip = new GZIPOutputStream(body, 64 * 1024)) {
-            for (PantherLine line : lines) {
-                gzip.write(line.bytes());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return body.toByteArray();
     }
 }

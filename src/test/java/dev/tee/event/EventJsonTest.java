@@ -45,9 +45,21 @@ class EventJsonTest {
                 .isEqualTo("{\"a\":[1,true,null,{\"y\":2,\"z\":1}],\"b\":\"<a&b>/\u2028é\\u001b\\n\\\"\\\\\"}");
     }
 
+    @Test
+    void writesNumbersAtEveryLevelInTheStyleItIsGiven() throws Exception {
+        Struct struct = EventJson.toStruct(new ObjectMapper().readTree(
+                "{\"n\":1.5,\"s\":\"2\",\"l\":[3,{\"m\":[4e30]}],\"o\":{\"k\":-0.0}}"));
+        StringBuilder out = new StringBuilder();
+        EventJson.writeValue(Value.newBuilder().setStructValue(struct).build(),
+                (number, text) -> text.append('<').append(number).append('>'), out);
+        assertThat(out).hasToString("{\"l\":[<3.0>,{\"m\":[<4.0E30>]}],\"n\":<1.5>,\"o\":{\"k\":<-0.0>},\"s\":\"2\"}");
+        assertThat(new String(EventJson.goJson(struct), StandardCharsets.UTF_8))
+                .isEqualTo("{\"l\":[3,{\"m\":[4e+30]}],\"n\":1.5,\"o\":{\"k\":-0},\"s\":\"2\"}");
+    }
+
     private static String number(double value) {
         StringBuilder out = new StringBuilder();
-        EventJson.writeValue(Value.newBuilder().setNumberValue(value).build(), out);
+        EventJson.writeValue(Value.newBuilder().setNumberValue(value).build(), EventJson.GO_NUMBERS, out);
         return out.toString();
     }
 }

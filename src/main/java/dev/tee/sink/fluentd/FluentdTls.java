@@ -1,14 +1,9 @@
 package dev.tee.sink.fluentd;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
-import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.List;
@@ -21,8 +16,7 @@ import javax.net.ssl.X509TrustManager;
 
 import dev.tee.config.ConfigException;
 import dev.tee.tls.FreshSessions;
-import dev.tee.tls.Pem;
-import dev.tee.tls.PemException;
+import dev.tee.tls.PemFiles;
 import dev.tee.tls.TlsMaterial;
 import org.apache.camel.CamelContext;
 import org.apache.camel.support.jsse.SSLContextParameters;
@@ -32,6 +26,8 @@ import org.apache.camel.support.jsse.SSLContextParameters;
  * built from our PEM files: the client certificate and its key (plain or encrypted), and the CA
  * that signs Fluentd's certificate (else the JVM's trust store). Its context never resumes a TLS
  * session, which real Fluentd refuses (see {@link FreshSessions}); the endpoint checks host names.
+ * {@link #renewFrom} swaps in newly read files: connections made from then on present the new
+ * certificate and trust the new CA, pooled ones keep what they were made with until they close.
  */
 public final class FluentdTls extends SSLContextParameters {
 
@@ -41,13 +37,20 @@ public final class FluentdTls extends SSLContextParameters {
     static final String CA_KEY = "forward.fluentd.ca";
 
     private final SSLContext context;
-    private final String trustSource;
-    private final boolean presentsCertificate;
+    private volatile Material material;
 
-    private FluentdTls(SSLContext context, String trustSource, boolean presentsCertificate) {
-        this.context = context;
-        this.trustSource = trustSource;
-        this.presentsCertificate = presentsCertificate;
+    /** What one reading of the files gave; {@code identity} and {@code certFile} are null without a certificate. */
+    private record Material(X509ExtendedKeyManager identity, X509TrustManager trust, String trustSource,
+            Path certFile) {
+    }
+
+    private FluentdTls(Material material) {
+        this.material = material;
+        // every connection takes the material current when it is made
+        this.context = FreshSessions.sslContext(() -> {
+            Material now = this.material;
+            return TlsMaterial.sslContext(now.identity(), now.trust());
+        });
     }
 
     public static Builder builder() {
@@ -62,12 +65,33 @@ public final class FluentdTls extends SSLContextParameters {
 
     /** Where the trusted CAs come from, for messages: forward.fluentd.ca and its file, or the JVM's store. */
     String trustSource() {
-        return trustSource;
+        return material.trustSource();
     }
 
     /** Whether a client certificate is presented (Fluentd with client_cert_auth refuses a client without one). */
     boolean presentsCertificate() {
-        return presentsCertificate;
+        return material.identity() != null;
+    }
+
+    /**
+     * From now on, new connections use what {@code loaded} read (a {@link Builder#build()} of the
+     * same keys after the files changed); connections already open keep their certificate.
+     */
+    public void renewFrom(FluentdTls loaded) {
+        material = loaded.material;
+    }
+
+    /** The client certificate's file, subject and expiry, and the trusted CAs' source: no secret. */
+    public String describe() {
+        Material now = material;
+        if (now.identity() == null) {
+            return "no client certificate, trusting " + now.trustSource();
+        }
+        // TlsMaterial's key manager presents its one chain whatever the server asks for
+        X509ExtendedKeyManager identity = now.identity();
+        X509Certificate leaf = identity.getCertificateChain(identity.chooseClientAlias(null, null, null))[0];
+        return "client certificate " + now.certFile() + " (" + leaf.getSubjectX500Principal().getName()
+                + ", valid until " + leaf.getNotAfter().toInstant() + "), trusting " + now.trustSource();
     }
 
     /** The client certificate, key and CA, checked and loaded by {@link #build()}. */
@@ -115,18 +139,15 @@ public final class FluentdTls extends SSLContextParameters {
             }
             X509ExtendedKeyManager identity = null;
             if (cert != null) {
-                List<X509Certificate> chain = certificates(CERT_KEY, cert);
-                PrivateKey privateKey = privateKey();
-                if (!belongTogether(privateKey, chain.get(0))) {
-                    throw new ConfigException(KEY_KEY + ": " + key + ": is not the key of the certificate in "
-                            + CERT_KEY + " (" + cert + ")");
-                }
+                List<X509Certificate> chain = PemFiles.certificates(CERT_KEY, cert);
+                PrivateKey privateKey = PemFiles.privateKey(KEY_KEY, key, PASSPHRASE_KEY, passphrase);
+                PemFiles.requirePair(KEY_KEY, key, privateKey, CERT_KEY, cert, chain.get(0));
                 identity = TlsMaterial.keyManager(chain, privateKey);
             }
             X509TrustManager trust;
             String trustSource;
             if (ca != null) {
-                trust = TlsMaterial.trustManager(certificates(CA_KEY, ca));
+                trust = TlsMaterial.trustManager(PemFiles.certificates(CA_KEY, ca));
                 trustSource = CA_KEY + " (" + ca + ")";
             } else {
                 trust = defaultTrust();
@@ -135,77 +156,7 @@ public final class FluentdTls extends SSLContextParameters {
             if (passphrase != null) {
                 Arrays.fill(passphrase, '\0');
             }
-            return new FluentdTls(FreshSessions.sslContext(identity, trust), trustSource, identity != null);
-        }
-
-        private PrivateKey privateKey() {
-            try {
-                return Pem.readPrivateKey(read(KEY_KEY, key), passphrase);
-            } catch (PemException e) {
-                String message = e.getMessage();
-                if (message.contains("no passphrase")) {
-                    message += " (set " + PASSPHRASE_KEY + ")";
-                } else if (message.contains("(wrong passphrase?)")) {
-                    message = message.replace("(wrong passphrase?)",
-                            "(wrong passphrase? check " + PASSPHRASE_KEY + ")");
-                }
-                throw new ConfigException(KEY_KEY + ": " + key + ": " + message);
-            }
-        }
-
-        private static List<X509Certificate> certificates(String configKey, Path file) {
-            try {
-                List<X509Certificate> certificates = Pem.readCertificates(read(configKey, file));
-                if (certificates.isEmpty()) {
-                    throw new ConfigException(configKey + ": " + file + ": no PEM certificate found");
-                }
-                return certificates;
-            } catch (PemException e) {
-                throw new ConfigException(configKey + ": " + file + ": " + e.getMessage());
-            }
-        }
-
-        private static String read(String configKey, Path file) {
-            try {
-                return Files.readString(file, StandardCharsets.UTF_8);
-            } catch (NoSuchFileException e) {
-                throw new ConfigException(configKey + ": " + file + ": no such file");
-            } catch (IOException e) {
-                throw new ConfigException(configKey + ": " + file + ": cannot read (" + e.getMessage() + ")");
-            }
-        }
-
-        /** Whether {@code key} signs what the certificate's public key verifies (a mismatch fails every handshake). */
-        private static boolean belongTogether(PrivateKey key, X509Certificate certificate) {
-            String algorithm = signatureAlgorithm(key.getAlgorithm());
-            if (algorithm == null) {
-                return true; // a key type we do not probe: the handshake will tell
-            }
-            if (!algorithm.equals(signatureAlgorithm(certificate.getPublicKey().getAlgorithm()))) {
-                return false;
-            }
-            try {
-                byte[] probe = "teleport-event-exporter key check".getBytes(StandardCharsets.US_ASCII);
-                Signature signer = Signature.getInstance(algorithm);
-                signer.initSign(key);
-                signer.update(probe);
-                byte[] signature = signer.sign();
-                Signature verifier = Signature.getInstance(algorithm);
-                verifier.initVerify(certificate.getPublicKey());
-                verifier.update(probe);
-                return verifier.verify(signature);
-            } catch (GeneralSecurityException e) {
-                return false;
-            }
-        }
-
-        private static String signatureAlgorithm(String keyAlgorithm) {
-            return switch (keyAlgorithm) {
-                case "RSA" -> "SHA256withRSA";
-                case "EC", "ECDSA" -> "SHA256withECDSA";
-                case "Ed25519", "EdDSA" -> "Ed25519";
-                default -> null;
-            };
+            return new FluentdTls(new Material(identity, trust, trustSource, cert));
         }
 
         private static X509TrustManager defaultTrust() {

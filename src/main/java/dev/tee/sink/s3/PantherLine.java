@@ -6,7 +6,6 @@ import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.io.schubfach.DoubleToDecimal;
@@ -21,6 +20,8 @@ public final class PantherLine {
     private static final int SECONDS_PER_DAY = 86_400;
     /** Below 2^53 every integer is a double, so an integral double's shortest digits are the integer. */
     private static final double EXACT_INTEGERS = 0x1p53;
+    /** Values print as Go's protojson prints them, but for numbers, which Fluentd re-prints as Ruby does. */
+    private static final EventJson.NumberStyle RUBY_NUMBERS = PantherLine::writeNumber;
 
     private final String eventId;
     private final long epochSecond;
@@ -51,9 +52,9 @@ public final class PantherLine {
         for (String key : EventJson.sortedKeys(fields)) {
             // Fluentd's JSON parser deletes `time` (keep_time_key false); the filter appends it last.
             if (!key.equals(TIME)) {
-                writeString(key, out);
+                EventJson.writeString(key, out);
                 out.append(':');
-                writeValue(fields.get(key), out);
+                EventJson.writeValue(fields.get(key), RUBY_NUMBERS, out);
                 out.append(',');
             }
         }
@@ -195,42 +196,7 @@ public final class PantherLine {
         out.append((char) ('0' + value / 10)).append((char) ('0' + value % 10));
     }
 
-    // ---- values as Oj (compat mode) prints what it parsed ----
-
-    private static void writeValue(Value value, StringBuilder out) {
-        switch (value.getKindCase()) {
-            case STRUCT_VALUE -> {
-                Map<String, Value> fields = value.getStructValue().getFieldsMap();
-                out.append('{');
-                boolean first = true;
-                for (String key : EventJson.sortedKeys(fields)) {
-                    if (!first) {
-                        out.append(',');
-                    }
-                    first = false;
-                    writeString(key, out);
-                    out.append(':');
-                    writeValue(fields.get(key), out);
-                }
-                out.append('}');
-            }
-            case LIST_VALUE -> {
-                List<Value> values = value.getListValue().getValuesList();
-                out.append('[');
-                for (int i = 0; i < values.size(); i++) {
-                    if (i > 0) {
-                        out.append(',');
-                    }
-                    writeValue(values.get(i), out);
-                }
-                out.append(']');
-            }
-            case NUMBER_VALUE -> writeNumber(value.getNumberValue(), out);
-            case STRING_VALUE -> writeString(value.getStringValue(), out);
-            case BOOL_VALUE -> out.append(value.getBoolValue());
-            default -> out.append("null");
-        }
-    }
+    // ---- numbers as Oj (compat mode) and Ruby print what Oj parsed ----
 
     /**
      * A Struct number as it comes out of Fluentd. Go posts integral values below 1e21 as plain digits,
@@ -240,7 +206,7 @@ public final class PantherLine {
     static void writeNumber(double number, StringBuilder out) {
         if (Double.isNaN(number) || Double.isInfinite(number)) {
             // protojson cannot print these; EventJson posts them as strings, which stay strings.
-            writeString(Double.isNaN(number) ? "NaN" : number > 0 ? "Infinity" : "-Infinity", out);
+            EventJson.writeString(Double.isNaN(number) ? "NaN" : number > 0 ? "Infinity" : "-Infinity", out);
             return;
         }
         double abs = Math.abs(number);
@@ -316,36 +282,6 @@ public final class PantherLine {
     }
 
     /**
-     * A string as Oj writes it in compat mode (its "JSON standard" escape table): '"', '\\' and the
-     * control characters are escaped, \b \t \n \f \r in short form, the others as six-character
-     * escapes in lowercase hex; everything else, including '/', '<', '&', DEL, U+2028 and all
-     * non-ASCII, is written raw.
-     */
-    static void writeString(String text, StringBuilder out) {
-        out.append('"');
-        int clean = 0;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c >= 0x20 && c != '"' && c != '\\') {
-                continue;
-            }
-            out.append(text, clean, i);
-            clean = i + 1;
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\b' -> out.append("\\b");
-                case '\t' -> out.append("\\t");
-                case '\n' -> out.append("\\n");
-                case '\f' -> out.append("\\f");
-                case '\r' -> out.append("\\r");
-                default -> out.append("\\u00").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 0xf, 16));
-            }
-        }
-        out.append(text, clean, text.length()).append('"');
-    }
-
-    /**
      * Ruby's string interpolation of a parsed JSON value, for Fluentd's "value must be string" message
      * (objects and arrays are shown as JSON rather than Ruby's inspect form; the message is for people).
      */
@@ -354,7 +290,7 @@ public final class PantherLine {
         switch (value.getKindCase()) {
             case NUMBER_VALUE -> writeNumber(value.getNumberValue(), out);
             case BOOL_VALUE -> out.append(value.getBoolValue());
-            case STRUCT_VALUE, LIST_VALUE -> writeValue(value, out);
+            case STRUCT_VALUE, LIST_VALUE -> EventJson.writeValue(value, RUBY_NUMBERS, out);
             default -> {
                 // nil interpolates as the empty string
             }
