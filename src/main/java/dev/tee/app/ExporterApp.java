@@ -28,12 +28,14 @@ import dev.tee.pipeline.EventTypeFilter;
 import dev.tee.pipeline.ExportProgress;
 import dev.tee.pipeline.ReadFailures;
 import dev.tee.pipeline.RouteInlet;
+import dev.tee.pipeline.StateFailure;
 import dev.tee.sink.DeadLetter;
 import dev.tee.sink.fluentd.FluentdConnections;
 import dev.tee.state.Acknowledger;
 import dev.tee.state.DeliveredEvents;
 import dev.tee.state.StateDirectory;
 import dev.tee.state.StateLock;
+import dev.tee.state.StateUnwritableException;
 import dev.tee.teleport.TeleportClient;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.main.BaseMainSupport;
@@ -165,6 +167,8 @@ public final class ExporterApp {
                 sessionsAndLocks.afterSessions(main::completed)));
         main.bind("readFailures", new ReadFailures(config.duration(TIMEOUT)));
         main.bind("batchText", new BatchTextConverter());
+        StateFailure stateFailure = new StateFailure(main::completed);
+        main.bind("stateFailure", stateFailure);
         watcher.accept(new Running(metrics, main::completed));
 
         configureCamel(main, config, read.name(), output.delivery());
@@ -188,7 +192,11 @@ public final class ExporterApp {
 
             @Override
             public void afterStop(BaseMainSupport main) {
-                read.saveState().run(); // the last acknowledged position, once nothing is in flight any more
+                try {
+                    read.saveState().run(); // the last acknowledged position, once nothing is in flight any more
+                } catch (StateUnwritableException e) {
+                    stateFailure.record(e.getMessage());
+                }
             }
         });
         delivered.start();
@@ -202,6 +210,10 @@ public final class ExporterApp {
             sessionsAndLocks.close();
             delivered.stop();
         }
+        stateFailure.failure().ifPresent(message -> {
+            throw new IllegalStateException(message + "; stopped. Nothing after the last saved position is lost: "
+                    + "make room and start again");
+        });
         return 0;
     }
 

@@ -46,6 +46,8 @@ public final class SessionStore {
             finished.start();
         } catch (IOException e) {
             throw new ConfigException("storage: cannot create " + dir + ": " + e.getMessage(), e);
+        } catch (ConfigException e) {
+            throw e; // already names the file
         } catch (RuntimeException e) {
             throw new ConfigException("storage: cannot read " + dir.resolve("finished-ids") + ": " + e.getMessage(), e);
         }

@@ -26,7 +26,11 @@ public record ExportCursor(LocalDate current, Map<LocalDate, Day> days) {
         }
     }
 
+    /** A saved cursor without its date or days is corrupt: resuming from it would start over. */
     public ExportCursor {
+        if (current == null || days == null) {
+            throw new IllegalArgumentException(current == null ? "no current date" : "no days");
+        }
         days = new TreeMap<>(days);
     }
 

@@ -10,6 +10,13 @@ import java.time.Instant;
  */
 public record LegacyCursor(Instant windowStart, String pageKey, String lastEventId) {
 
+    /** A saved cursor without its window or page key is corrupt: resuming from it would start over. */
+    public LegacyCursor {
+        if (windowStart == null || pageKey == null) {
+            throw new IllegalArgumentException(windowStart == null ? "no windowStart" : "no pageKey");
+        }
+    }
+
     public static LegacyCursor startingAt(Instant windowStart) {
         return new LegacyCursor(windowStart, "", null);
     }

@@ -1,9 +1,9 @@
 package dev.tee.state;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
 import java.util.Set;
 
+import dev.tee.config.ConfigException;
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
 import org.apache.camel.spi.IdempotentRepository;
@@ -120,7 +121,7 @@ public final class DeliveredEvents extends ServiceSupport implements IdempotentR
                 out.write(buffer);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot append to " + current, e);
+            throw new StateUnwritableException(current, e);
         }
     }
 
@@ -131,7 +132,7 @@ public final class DeliveredEvents extends ServiceSupport implements IdempotentR
             out = FileChannel.open(current, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
             AtomicFiles.ownerOnly(current);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot rotate " + current, e);
+            throw new StateUnwritableException(current, e);
         }
         previousIds = currentIds;
         currentIds = new HashSet<>();
@@ -145,6 +146,9 @@ public final class DeliveredEvents extends ServiceSupport implements IdempotentR
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             return ids;
+        } catch (CharacterCodingException e) {
+            throw new ConfigException("storage: " + file + " is corrupt (not UTF-8 text); restore it from a backup, "
+                    + "or remove it and accept that what it recorded after the saved cursor is sent again");
         }
         int start = 0;
         for (int end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {

@@ -1,7 +1,6 @@
 package dev.tee.state;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -77,7 +76,7 @@ public final class StateFile<T> {
             AtomicFiles.write(file, JSON.writeValueAsBytes(current));
             dirty = false;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot save " + file, e);
+            throw new StateUnwritableException(file, e);
         }
     }
 }

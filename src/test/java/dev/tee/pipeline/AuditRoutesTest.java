@@ -140,6 +140,7 @@ class AuditRoutesTest {
         main.bind("cursor", new StateFile<>(storage.resolve("cursor.json"), String.class));
         main.bind("progress", new ExportProgress(false, reader, () -> { }, () -> { }));
         main.bind("readFailures", new ReadFailures(Duration.ofMillis(50)));
+        main.bind("stateFailure", new StateFailure(main::completed));
         SessionExporter sessions = SessionExporter.dryRun();
         main.bind("sessions", sessions);
         main.bind("sessionBacklog", sessions.backlogQueue());

@@ -18,6 +18,7 @@ import dev.tee.pipeline.BatchAggregation;
 import dev.tee.pipeline.BatchHandOff;
 import dev.tee.pipeline.EventTypeFilter;
 import dev.tee.pipeline.ReadFailures;
+import dev.tee.pipeline.StateFailure;
 import dev.tee.session.SessionExporter;
 import dev.tee.sink.s3.PantherWriter;
 import dev.tee.source.AuditSource;
@@ -60,6 +61,7 @@ public final class ObjectRoutes implements AutoCloseable {
         main.bind("batchHandOff", new BatchHandOff());
         main.bind("cursor", new StateFile<>(storage.resolve("cursor.json"), String.class));
         main.bind("readFailures", new ReadFailures(Duration.ofMillis(50)));
+        main.bind("stateFailure", new StateFailure(main::completed));
         SessionExporter sessions = SessionExporter.dryRun();
         main.bind("sessions", sessions);
         main.bind("sessionBacklog", sessions.backlogQueue());

@@ -1,0 +1,194 @@
+package dev.tee.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tee.demo.DemoEnvironment;
+import dev.tee.sink.s3.MinuteObject;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * One of the exporter's outputs in a {@link DemoEnvironment}: the settings that select it, and every
+ * event id that has arrived there so far, repeats included. Objects never change once written, so the
+ * S3 and file outputs read each object once and keep its ids.
+ */
+public abstract class Downstream implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    public static final String BUCKET = "panther-teleport";
+
+    /** fluentd, s3 or file, as the {@code output} key names it. */
+    public abstract String output();
+
+    /** The keys that send the environment's exporter here (added to the environment's own). */
+    public abstract Map<String, String> settings();
+
+    /** Every event id received so far, in no particular order, each as often as it arrived. */
+    public abstract List<String> ids();
+
+    /** How many event ids arrived more than once (the surplus copies). */
+    public int repeated() {
+        List<String> ids = ids();
+        return ids.size() - new HashSet<>(ids).size();
+    }
+
+    @Override
+    public void close() {
+    }
+
+    /** The environment's Fluentd stand-in; events are counted under {@link DemoEnvironment#AUDIT_TAG}. */
+    public static Downstream fluentd(DemoEnvironment world) {
+        return new Downstream() {
+            @Override
+            public String output() {
+                return "fluentd";
+            }
+
+            @Override
+            public Map<String, String> settings() {
+                return Map.of("output", "fluentd");
+            }
+
+            @Override
+            public List<String> ids() {
+                return world.fluentd().eventIds(DemoEnvironment.AUDIT_TAG);
+            }
+        };
+    }
+
+    /** S3Proxy with a fresh bucket, reached at {@code endpoint} (the server's own, or a proxy in front of it). */
+    public static Downstream s3(S3ProxyServer s3, String endpoint) {
+        s3.createBucket(BUCKET);
+        return new Objects() {
+            @Override
+            public String output() {
+                return "s3";
+            }
+
+            @Override
+            public Map<String, String> settings() {
+                return Map.of("output", "s3",
+                        "forward.s3.bucket", BUCKET,
+                        "forward.s3.region", S3ProxyServer.REGION,
+                        "forward.s3.endpoint", endpoint,
+                        "forward.s3.path-style", "true",
+                        "forward.s3.access-key-id", S3ProxyServer.ACCESS_KEY,
+                        "forward.s3.secret-access-key", S3ProxyServer.SECRET_KEY,
+                        "forward.s3.flush-delay", "1s");
+            }
+
+            @Override
+            List<String> keys() {
+                return s3.client().listObjectsV2Paginator(b -> b.bucket(BUCKET)).contents().stream()
+                        .map(S3Object::key).toList();
+            }
+
+            @Override
+            byte[] read(String key) {
+                try {
+                    return s3.client().getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asByteArray();
+                } catch (NoSuchKeyException e) {
+                    return null;
+                }
+            }
+
+            @Override
+            public void close() {
+                s3.close();
+            }
+        };
+    }
+
+    /** A directory (output=file); the temporary files of objects being written are not objects yet. */
+    public static Downstream file(Path dir) {
+        return new Objects() {
+            @Override
+            public String output() {
+                return "file";
+            }
+
+            @Override
+            public Map<String, String> settings() {
+                return Map.of("output", "file", "forward.file.dir", dir.toString(), "forward.s3.flush-delay", "1s");
+            }
+
+            @Override
+            List<String> keys() {
+                if (!Files.isDirectory(dir)) {
+                    return List.of();
+                }
+                // a temporary file can vanish while the walk passes it: walk again
+                for (int attempt = 1; ; attempt++) {
+                    try (Stream<Path> files = Files.walk(dir)) {
+                        return files.filter(file -> file.getFileName().toString().endsWith(".gz"))
+                                .map(file -> dir.relativize(file).toString()).toList();
+                    } catch (IOException | UncheckedIOException e) {
+                        if (attempt == 10) {
+                            throw new IllegalStateException("cannot list " + dir + ": " + e.getMessage(), e);
+                        }
+                    }
+                }
+            }
+
+            @Override
+            byte[] read(String key) {
+                try {
+                    return Files.readAllBytes(dir.resolve(key));
+                } catch (NoSuchFileException e) {
+                    return null;
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read " + key, e);
+                }
+            }
+        };
+    }
+
+    /** Panther's objects: gzip JSON lines, each with the event's uid. */
+    private abstract static class Objects extends Downstream {
+        private final Map<String, List<String>> idsByKey = new HashMap<>();
+
+        abstract List<String> keys();
+
+        /** The object's body; null when the key is gone again (S3Proxy lists objects it is still writing). */
+        abstract byte[] read(String key);
+
+        @Override
+        public synchronized List<String> ids() {
+            for (String key : keys()) {
+                if (!idsByKey.containsKey(key)) {
+                    byte[] body = read(key);
+                    try {
+                        if (body != null) {
+                            idsByKey.put(key, MinuteObject.lines(body).stream().map(Objects::uid).toList());
+                        }
+                    } catch (IllegalArgumentException e) {
+                        // S3Proxy lists an object while it writes it: read it again next time. (An object
+                        // that stays unreadable leaves its events out of the count: they show as lost.)
+                    }
+                }
+            }
+            List<String> ids = new ArrayList<>();
+            idsByKey.values().forEach(ids::addAll);
+            return ids;
+        }
+
+        private static String uid(String line) {
+            try {
+                return JSON.readTree(line).get("uid").asText();
+            } catch (IOException e) {
+                throw new UncheckedIOException("not a JSON line: " + line, e);
+            }
+        }
+    }
+}
