@@ -38,7 +38,7 @@ public final class ConfigDocs {
      * The top-level application.properties: every key with its doc and default, commented out, so
      * the file documents the whole configuration and changes nothing until a line is uncommented.
      */
-    public static String applicationProperties() {
+    static String applicationProperties() {
         StringBuilder out = new StringBuilder();
         out.append("# teleport-event-exporter configuration: every key, its default and what it does.\n")
                 .append("# Uncomment and edit what you need; flags (--key=value) and FDFWD_* variables override this file.\n")

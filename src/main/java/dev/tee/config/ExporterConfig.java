@@ -37,11 +37,6 @@ public final class ExporterConfig {
         this.warnings = List.copyOf(warnings);
     }
 
-    /** Whether the key has a value, from any source including its default. */
-    public boolean isSet(ConfigKey key) {
-        return values.containsKey(key);
-    }
-
     /** A string, secret, enum or URL key as text; fails if the key is unset. */
     public String string(ConfigKey key) {
         return optionalString(key).orElseThrow(() -> unset(key));
@@ -119,7 +114,7 @@ public final class ExporterConfig {
     }
 
     /** Where a key's value came from: a file path, "environment variable X", "option --x" or "default". */
-    public Optional<String> sourceOf(ConfigKey key) {
+    Optional<String> sourceOf(ConfigKey key) {
         return Optional.ofNullable(sources.get(key));
     }
 

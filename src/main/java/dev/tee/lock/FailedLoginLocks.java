@@ -127,12 +127,12 @@ public final class FailedLoginLocks {
     }
 
     /** Failed logins counted (each event once). */
-    public long failedLoginsCounted() {
+    long failedLoginsCounted() {
         return failedLogins.get();
     }
 
     /** Locks Teleport accepted. */
-    public long locksPlaced() {
+    long locksPlaced() {
         return locksPlaced.get();
     }
 

@@ -1,8 +1,8 @@
 package dev.tee.pipeline;
 
 import java.time.Duration;
-import java.util.Objects;
 
+import dev.tee.observe.LogThrottle;
 import dev.tee.teleport.TeleportException;
 import io.grpc.Status;
 import org.apache.camel.Exchange;
@@ -16,12 +16,9 @@ import org.slf4j.LoggerFactory;
 public final class ReadFailures {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReadFailures.class);
-    private static final Duration REPEAT_AFTER = Duration.ofMinutes(1);
 
     private final Duration retryIn;
-    private String lastMessage;
-    private long lastLoggedNanos;
-    private long suppressed;
+    private final LogThrottle throttle = new LogThrottle(Duration.ofMinutes(1));
 
     public ReadFailures(Duration retryIn) {
         this.retryIn = retryIn;
@@ -34,15 +31,11 @@ public final class ReadFailures {
             return;
         }
         String message = failure == null ? "unknown error" : failure.getMessage();
-        long now = System.nanoTime();
-        if (Objects.equals(message, lastMessage) && now - lastLoggedNanos < REPEAT_AFTER.toNanos()) {
-            suppressed++;
+        if (!throttle.pass(message)) {
             return;
         }
+        long suppressed = throttle.heldBack();
         LOG.warn("Cannot read from Teleport: {}; retrying every {}s{}", message, Math.max(1, retryIn.toSeconds()),
                 suppressed > 0 ? " (" + suppressed + " similar failures not shown)" : "");
-        lastMessage = message;
-        lastLoggedNanos = now;
-        suppressed = 0;
     }
 }

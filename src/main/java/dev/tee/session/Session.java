@@ -3,6 +3,7 @@ package dev.tee.session;
 import java.time.Duration;
 import java.time.Instant;
 
+import dev.tee.observe.LogThrottle;
 import dev.tee.teleport.RetryDelay;
 
 /**
@@ -35,8 +36,8 @@ public final class Session {
     final RetryDelay outageDelay;
     /** How long to wait before the route's redelivery goes on after an outage; null if it need not wait. */
     volatile Duration outagePause;
-    long lastOutageWarning;
-    boolean warnedOutage;
+    /** An outage is said once a minute per session; in between it is a debug line. */
+    final LogThrottle outageWarnings = new LogThrottle(Duration.ofMinutes(1));
     long sentThisRun;
 
     /** Whether a state file exists; guarded by this object's monitor, as are the fields below. */

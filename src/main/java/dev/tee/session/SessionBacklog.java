@@ -5,6 +5,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.tee.observe.LogThrottle;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,14 +23,12 @@ public final class SessionBacklog extends LinkedBlockingQueue<Exchange> {
     public static final int PER_WORKER = 16;
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionBacklog.class);
-    private static final long WARN_EVERY_NANOS = Duration.ofMinutes(1).toNanos();
     private static final long RECHECK_MILLIS = 200;
 
     private final int workers;
     private final AtomicInteger blocked = new AtomicInteger();
     private volatile boolean closed;
-    private boolean warned;
-    private long lastWarning;
+    private final LogThrottle warnings = new LogThrottle(Duration.ofMinutes(1));
 
     /** @param workers the number of session workers (`concurrency`) */
     public SessionBacklog(int workers) {
@@ -66,13 +65,10 @@ public final class SessionBacklog extends LinkedBlockingQueue<Exchange> {
         closed = true;
     }
 
-    private synchronized void warn() {
-        long now = System.nanoTime();
-        if (!warned || now - lastWarning >= WARN_EVERY_NANOS) {
+    private void warn() {
+        if (warnings.pass()) {
             LOG.warn("Backpressure in session processing: {} sessions wait for {} workers, so the audit export waits"
                     + " too; consider increasing concurrency if this persists", size(), workers);
-            warned = true;
-            lastWarning = now;
         }
     }
 }

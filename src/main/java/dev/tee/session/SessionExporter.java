@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 import dev.tee.config.GoDuration;
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
+import dev.tee.observe.LogThrottle;
 import dev.tee.session.Session.Status;
 import dev.tee.sink.OutputUnavailableException;
 import dev.tee.teleport.RetryDelay;
@@ -51,7 +52,6 @@ public final class SessionExporter {
     private static final Logger LOG = LoggerFactory.getLogger(SessionExporter.class);
     /** Teleport session ids are UUIDs; this admits them and nothing that could escape a file name or URL segment. */
     private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
-    private static final long WARN_EVERY_NANOS = Duration.ofMinutes(1).toNanos();
 
     private final SessionSettings settings;
     private final SessionStore store;
@@ -312,12 +312,11 @@ public final class SessionExporter {
     public void awaitIdle() throws InterruptedException {
         lock.lock();
         try {
-            long lastReport = System.nanoTime() - WARN_EVERY_NANOS;
+            LogThrottle reports = new LogThrottle(Duration.ofMinutes(1));
             while (running && unfinishedWork() > 0) {
-                if (System.nanoTime() - lastReport >= WARN_EVERY_NANOS) {
+                if (reports.pass()) {
                     LOG.info("Waiting for {} session recordings to be exported ({} in progress)", unfinishedWork(),
                             count(Status.ACTIVE));
-                    lastReport = System.nanoTime();
                 }
                 changed.await(1, TimeUnit.SECONDS);
             }
@@ -344,17 +343,17 @@ public final class SessionExporter {
     }
 
     /** Registrations waiting for room in the backlog now (backpressure on the audit stream). */
-    public int blockedRegistrations() {
+    int blockedRegistrations() {
         return backlog.blocked();
     }
 
     /** Sessions whose recording Teleport has not found yet, waiting to be asked for again. */
-    public int missingSessions() {
+    int missingSessions() {
         return locked(Status.MISSING);
     }
 
     /** Sessions set aside after repeated failures (retried at the next start). */
-    public int failedSessions() {
+    int failedSessions() {
         return locked(Status.FAILED);
     }
 
@@ -364,12 +363,12 @@ public final class SessionExporter {
     }
 
     /** Recordings given up because Teleport never found them. */
-    public long sessionsGivenUp() {
+    long sessionsGivenUp() {
         return givenUp.get();
     }
 
     /** Session events the output acknowledged since start. */
-    public long sessionEventsSent() {
+    long sessionEventsSent() {
         return eventsSent.get();
     }
 
@@ -486,15 +485,12 @@ public final class SessionExporter {
     private void waitOut(Session session, String why) {
         saveIndex(session);
         session.outagePause = session.outageDelay.next();
-        long now = System.nanoTime();
-        if (session.warnedOutage && now - session.lastOutageWarning < WARN_EVERY_NANOS) {
+        if (!session.outageWarnings.pass()) {
             LOG.debug("Session {}: {}; trying again from index {}", session.id(), why, session.state.nextIndex());
             return;
         }
         LOG.warn("Session {}: {}; waiting and trying again from index {} for as long as it takes", session.id(), why,
                 session.state.nextIndex());
-        session.warnedOutage = true;
-        session.lastOutageWarning = now;
     }
 
     /**

@@ -1,18 +1,15 @@
 package dev.tee.session;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.zip.GZIPOutputStream;
 
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
 import dev.tee.sink.DeadLetters;
+import dev.tee.sink.s3.GzipBody;
 import dev.tee.sink.s3.InvalidEventTimeException;
 import dev.tee.sink.s3.ObjectStore;
 import dev.tee.sink.s3.PantherLine;
@@ -78,7 +75,7 @@ public final class SessionObjects implements SessionOutput {
         if (lines.isEmpty()) {
             return;
         }
-        if (store.putIfAbsent(key.key(), gzip(lines)) == ObjectStore.PutOutcome.CREATED) {
+        if (store.putIfAbsent(key.key(), GzipBody.of(lines)) == ObjectStore.PutOutcome.CREATED) {
             objectsWritten.incrementAndGet();
             LOG.debug("wrote {} ({} events)", key, lines.size());
         } else {
@@ -88,29 +85,12 @@ public final class SessionObjects implements SessionOutput {
     }
 
     /** Objects written. */
-    public long objectsWritten() {
+    long objectsWritten() {
         return objectsWritten.get();
     }
 
     /** Objects a replay found already written (a crash came after the write, before the index was saved). */
-    public long objectsFoundWritten() {
+    long objectsFoundWritten() {
         return objectsFoundWritten.get();
-    }
-
-    /** One gzip member with every line; Java writes mtime 0, so the same lines give the same bytes. */
-    private static byte[] gzip(List<PantherLine> lines) {
-        int size = 0;
-        for (PantherLine line : lines) {
-            size += line.length();
-        }
-        ByteArrayOutputStream body = new ByteArrayOutputStream(size / 4 + 64);
-        try (GZIPOutputStream gzip = new GZIPOutputStream(body, 64 * 1024)) {
-            for (PantherLine line : lines) {
-                gzip.write(line.bytes());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return body.toByteArray();
     }
 }

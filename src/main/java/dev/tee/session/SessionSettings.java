@@ -42,17 +42,17 @@ public record SessionSettings(int concurrency, Set<String> skipTypes, Duration m
                 Duration.ofSeconds(1));
     }
 
-    public SessionSettings withMissingRetryInterval(Duration interval) {
+    SessionSettings withMissingRetryInterval(Duration interval) {
         return new SessionSettings(concurrency, skipTypes, interval, missingRetries, missingGiveUpAfter, errorAttempts,
                 errorBackoff, errorBackoffMax, outageBackoff, outageBackoffMax, indexSaveInterval);
     }
 
-    public SessionSettings withErrorBackoff(Duration first, Duration max) {
+    SessionSettings withErrorBackoff(Duration first, Duration max) {
         return new SessionSettings(concurrency, skipTypes, missingRetryInterval, missingRetries, missingGiveUpAfter,
                 errorAttempts, first, max, outageBackoff, outageBackoffMax, indexSaveInterval);
     }
 
-    public SessionSettings withOutageBackoff(Duration first, Duration max) {
+    SessionSettings withOutageBackoff(Duration first, Duration max) {
         return new SessionSettings(concurrency, skipTypes, missingRetryInterval, missingRetries, missingGiveUpAfter,
                 errorAttempts, errorBackoff, errorBackoffMax, first, max, indexSaveInterval);
     }

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.tee.event.AuditEvent;
+import dev.tee.observe.LogThrottle;
 import dev.tee.state.DeliveryLedger;
 import dev.tee.state.InFlight;
 import dev.tee.state.StateFile;
@@ -51,7 +52,6 @@ import org.slf4j.LoggerFactory;
 public final class ExportReader implements AuditSource, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ExportReader.class);
-    private static final Duration WARN_EVERY = Duration.ofSeconds(20);
 
     /** The two export calls; {@link dev.tee.teleport.TeleportClient} provides them. */
     public interface ExportApi {
@@ -87,7 +87,7 @@ public final class ExportReader implements AuditSource, AutoCloseable {
     private final CountDownLatch closing = new CountDownLatch(1);
     private volatile LocalDate current;
     private volatile boolean closed;
-    private Instant lastWarning = Instant.MIN;
+    private final LogThrottle failureWarnings = new LogThrottle(Duration.ofSeconds(20));
 
     /**
      * @param backlogDays previous dates still polled for late chunks (the Go handler: 2)
@@ -230,7 +230,7 @@ public final class ExportReader implements AuditSource, AutoCloseable {
 
     private RuntimeException failed(Chunk chunk, RuntimeException e) {
         chunk.pause = chunk.backoff.next();
-        if (warnNow()) {
+        if (failureWarnings.pass()) {
             LOG.warn("Export of chunk {} of {} failed ({}); resuming from its last event in {} s", chunk.name,
                     chunk.day.date, e.getMessage(), Math.max(1, chunk.pause.toSeconds()));
         }
@@ -283,7 +283,7 @@ public final class ExportReader implements AuditSource, AutoCloseable {
     }
 
     /** The date being exported. */
-    public LocalDate currentDate() {
+    LocalDate currentDate() {
         return current;
     }
 
@@ -326,15 +326,6 @@ public final class ExportReader implements AuditSource, AutoCloseable {
             }
             dirty.set(true);
         }
-    }
-
-    private synchronized boolean warnNow() {
-        Instant now = clock.instant();
-        if (now.isBefore(lastWarning.plus(WARN_EVERY))) {
-            return false;
-        }
-        lastWarning = now;
-        return true;
     }
 
     /** One UTC date: what is persisted, plus the chunks being read. */

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.tee.config.ConfigException;
+import dev.tee.tls.PemFiles;
 import dev.tee.tls.Pem;
 import dev.tee.tls.PemException;
 
@@ -31,7 +32,7 @@ public final class IdentityFile {
     }
 
     public static TeleportCredentials load(Path file) {
-        List<Block> blocks = blocks(file, TeleportCredentials.read(KEY, file));
+        List<Block> blocks = blocks(file, PemFiles.read(KEY, file));
         if (blocks.isEmpty()) {
             throw error(file, "no PEM blocks: not a Teleport identity file");
         }
@@ -66,7 +67,7 @@ public final class IdentityFile {
             authorities.addAll(certificates(file, block));
         }
         return TeleportCredentials.checked(chain, key, authorities, TeleportCredentials.Source.identityFile(file),
-                KEY + ": " + file);
+                KEY, file);
     }
 
     /** One PEM block: its 1-based position among the blocks, its type ("CERTIFICATE") and its text. */
@@ -112,6 +113,6 @@ public final class IdentityFile {
     }
 
     private static ConfigException error(Path file, String problem) {
-        return new ConfigException(KEY + ": " + file + ": " + problem);
+        return PemFiles.error(KEY, file, problem);
     }
 }

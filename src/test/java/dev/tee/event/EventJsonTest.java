@@ -45,6 +45,19 @@ class EventJsonTest {
                 .isEqualTo("{\"a\":[1,true,null,{\"y\":2,\"z\":1}],\"b\":\"<a&b>/\u2028é\\u001b\\n\\\"\\\\\"}");
     }
 
+    @Test
+    void writesNumbersAtEveryLevelInTheStyleItIsGiven() throws Exception {
+        Struct struct = EventJson.toStruct(new ObjectMapper().readTree(
+                "{\"n\":1.5,\"s\":\"2\",\"l\":[3,{\"m\":[4e30]}],\"o\":{\"k\":-0.0}}"));
+        byte[] wire = struct.toByteArray();
+        Utf8Buffer fluentd = new Utf8Buffer(64);
+        StructBytes.members(wire, 0, wire.length, StructBytes.Style.FLUENTD, null, fluentd);
+        assertThat(new String(fluentd.toByteArray(), StandardCharsets.UTF_8))
+                .isEqualTo("\"l\":[3,{\"m\":[4.0e+30]}],\"n\":1.5,\"o\":{\"k\":0},\"s\":\"2\",");
+        assertThat(new String(EventJson.goJson(struct), StandardCharsets.UTF_8))
+                .isEqualTo("{\"l\":[3,{\"m\":[4e+30]}],\"n\":1.5,\"o\":{\"k\":-0},\"s\":\"2\"}");
+    }
+
     private static String number(double value) {
         // through the whole printer, so that its fast path for integers is covered too
         Struct struct = Struct.newBuilder().putFields("n", Value.newBuilder().setNumberValue(value).build()).build();

@@ -164,7 +164,7 @@ class IdentityFileTest {
         Files.writeString(file, keyBlock(other) + text.substring(keyBlock(text).length()));
 
         assertThatThrownBy(() -> IdentityFile.load(file)).isInstanceOf(ConfigException.class).hasMessage(
-                "teleport.identity: " + file + ": the private key does not belong to the client certificate in " + file);
+                "teleport.identity: " + file + ": is not the key of the certificate in teleport.identity (" + file + ")");
     }
 
     @Test

@@ -360,7 +360,7 @@ public final class FluentdSink implements OutputCounters {
     }
 
     /** The dead-letter file (it exists once the first event is dead-lettered). */
-    public Path deadLetterFile() {
+    Path deadLetterFile() {
         return deadLetters.file();
     }
 

@@ -1,14 +1,9 @@
 package dev.tee.sink.fluentd;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
-import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.List;
@@ -21,8 +16,7 @@ import javax.net.ssl.X509TrustManager;
 
 import dev.tee.config.ConfigException;
 import dev.tee.tls.FreshSessions;
-import dev.tee.tls.Pem;
-import dev.tee.tls.PemException;
+import dev.tee.tls.PemFiles;
 import dev.tee.tls.TlsMaterial;
 import org.apache.camel.CamelContext;
 import org.apache.camel.support.jsse.SSLContextParameters;
@@ -115,18 +109,15 @@ public final class FluentdTls extends SSLContextParameters {
             }
             X509ExtendedKeyManager identity = null;
             if (cert != null) {
-                List<X509Certificate> chain = certificates(CERT_KEY, cert);
-                PrivateKey privateKey = privateKey();
-                if (!belongTogether(privateKey, chain.get(0))) {
-                    throw new ConfigException(KEY_KEY + ": " + key + ": is not the key of the certificate in "
-                            + CERT_KEY + " (" + cert + ")");
-                }
+                List<X509Certificate> chain = PemFiles.certificates(CERT_KEY, cert);
+                PrivateKey privateKey = PemFiles.privateKey(KEY_KEY, key, PASSPHRASE_KEY, passphrase);
+                PemFiles.requirePair(KEY_KEY, key, privateKey, CERT_KEY, cert, chain.get(0));
                 identity = TlsMaterial.keyManager(chain, privateKey);
             }
             X509TrustManager trust;
             String trustSource;
             if (ca != null) {
-                trust = TlsMaterial.trustManager(certificates(CA_KEY, ca));
+                trust = TlsMaterial.trustManager(PemFiles.certificates(CA_KEY, ca));
                 trustSource = CA_KEY + " (" + ca + ")";
             } else {
                 trust = defaultTrust();
@@ -136,76 +127,6 @@ public final class FluentdTls extends SSLContextParameters {
                 Arrays.fill(passphrase, '\0');
             }
             return new FluentdTls(FreshSessions.sslContext(identity, trust), trustSource, identity != null);
-        }
-
-        private PrivateKey privateKey() {
-            try {
-                return Pem.readPrivateKey(read(KEY_KEY, key), passphrase);
-            } catch (PemException e) {
-                String message = e.getMessage();
-                if (message.contains("no passphrase")) {
-                    message += " (set " + PASSPHRASE_KEY + ")";
-                } else if (message.contains("(wrong passphrase?)")) {
-                    message = message.replace("(wrong passphrase?)",
-                            "(wrong passphrase? check " + PASSPHRASE_KEY + ")");
-                }
-                throw new ConfigException(KEY_KEY + ": " + key + ": " + message);
-            }
-        }
-
-        private static List<X509Certificate> certificates(String configKey, Path file) {
-            try {
-                List<X509Certificate> certificates = Pem.readCertificates(read(configKey, file));
-                if (certificates.isEmpty()) {
-                    throw new ConfigException(configKey + ": " + file + ": no PEM certificate found");
-                }
-                return certificates;
-            } catch (PemException e) {
-                throw new ConfigException(configKey + ": " + file + ": " + e.getMessage());
-            }
-        }
-
-        private static String read(String configKey, Path file) {
-            try {
-                return Files.readString(file, StandardCharsets.UTF_8);
-            } catch (NoSuchFileException e) {
-                throw new ConfigException(configKey + ": " + file + ": no such file");
-            } catch (IOException e) {
-                throw new ConfigException(configKey + ": " + file + ": cannot read (" + e.getMessage() + ")");
-            }
-        }
-
-        /** Whether {@code key} signs what the certificate's public key verifies (a mismatch fails every handshake). */
-        private static boolean belongTogether(PrivateKey key, X509Certificate certificate) {
-            String algorithm = signatureAlgorithm(key.getAlgorithm());
-            if (algorithm == null) {
-                return true; // a key type we do not probe: the handshake will tell
-            }
-            if (!algorithm.equals(signatureAlgorithm(certificate.getPublicKey().getAlgorithm()))) {
-                return false;
-            }
-            try {
-                byte[] probe = "teleport-event-exporter key check".getBytes(StandardCharsets.US_ASCII);
-                Signature signer = Signature.getInstance(algorithm);
-                signer.initSign(key);
-                signer.update(probe);
-                byte[] signature = signer.sign();
-                Signature verifier = Signature.getInstance(algorithm);
-                verifier.initVerify(certificate.getPublicKey());
-                verifier.update(probe);
-                return verifier.verify(signature);
-            } catch (GeneralSecurityException e) {
-                return false;
-            }
-        }
-
-        private static String signatureAlgorithm(String keyAlgorithm) {
-            return switch (keyAlgorithm) {
-                case "RSA" -> "SHA256withRSA";
-                case "EC", "ECDSA" -> "SHA256withECDSA";
-                case "Ed25519", "EdDSA" -> "Ed25519";
-                default -> null;
-            };
         }
 
         private static X509TrustManager defaultTrust() {

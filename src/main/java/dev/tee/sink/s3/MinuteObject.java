@@ -1,10 +1,8 @@
 package dev.tee.sink.s3;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -13,8 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
-
 
 /** The content of one S3 object: the Panther lines of one UTC minute, in order, capped in uncompressed size. */
 public final class MinuteObject {
@@ -25,8 +21,6 @@ public final class MinuteObject {
      * above what a minute of audit events usually makes.
      */
     public static final long DEFAULT_MAX_BYTES = 64L * 1024 * 1024;
-
-    private static final int GZIP_BUFFER = 64 * 1024;
 
     private final Instant minute;
     private final long maxBytes;
@@ -46,7 +40,7 @@ public final class MinuteObject {
      * order and starting a further object of the same minute whenever the next line would pass
      * {@code maxBytes}.
      */
-    public static List<MinuteObject> group(Iterable<PantherLine> lines, long maxBytes) {
+    static List<MinuteObject> group(Iterable<PantherLine> lines, long maxBytes) {
         Map<Instant, List<MinuteObject>> byMinute = new TreeMap<>();
         for (PantherLine line : lines) {
             List<MinuteObject> objects = byMinute.computeIfAbsent(line.minute(), m -> new ArrayList<>());
@@ -95,12 +89,12 @@ public final class MinuteObject {
     }
 
     /** Uncompressed size: the sum of the lines' bytes, LFs included. */
-    public long uncompressedBytes() {
+    long uncompressedBytes() {
         return bytes;
     }
 
     /** Ids of the events whose lines the object holds, in line order. */
-    public List<String> eventIds() {
+    List<String> eventIds() {
         List<String> ids = new ArrayList<>(lines.size());
         lines.forEach(line -> ids.add(line.eventId()));
         return Collections.unmodifiableList(ids);
@@ -111,21 +105,9 @@ public final class MinuteObject {
         return Collections.unmodifiableList(lines);
     }
 
-    /**
-     * The object's body: one gzip member holding every line, each ending in LF, as out_s3's
-     * {@code store_as gzip} writes it (fluentd-s3-panther.md §2.4). The header's mtime is 0, so the
-     * same lines always give the same bytes.
-     */
+    /** The object's body: its lines in one gzip member ({@link GzipBody}). */
     public byte[] gzip() {
-        ByteArrayOutputStream body = new ByteArrayOutputStream((int) Math.min(bytes / 4 + 64, Integer.MAX_VALUE - 8));
-        try (GZIPOutputStream gzip = new GZIPOutputStream(body, GZIP_BUFFER)) {
-            for (PantherLine line : lines) {
-                gzip.write(line.sharedBytes());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return body.toByteArray();
+        return GzipBody.of(lines);
     }
 
     /**
@@ -138,7 +120,7 @@ public final class MinuteObject {
      */
     public static List<String> lines(byte[] gzipBody) {
         byte[] content;
-        try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(gzipBody), GZIP_BUFFER)) {
+        try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(gzipBody), GzipBody.BUFFER)) {
             content = in.readAllBytes();
         } catch (IOException e) {
             throw new IllegalArgumentException("not a gzip body: " + e.getMessage(), e);

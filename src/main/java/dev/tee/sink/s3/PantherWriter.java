@@ -209,11 +209,11 @@ public final class PantherWriter implements OutputCounters {
     }
 
     /** Minutes buffered and not yet written. */
-    public synchronized int pendingMinutes() {
+    synchronized int pendingMinutes() {
         return pending.size();
     }
 
-    public synchronized long objectsWritten() {
+    synchronized long objectsWritten() {
         return objectsWritten;
     }
 
@@ -235,7 +235,7 @@ public final class PantherWriter implements OutputCounters {
     }
 
     /** Objects that a replay found already stored (a crash came between a write and its acknowledgement). */
-    public synchronized long objectsFoundWritten() {
+    synchronized long objectsFoundWritten() {
         return objectsFoundWritten;
     }
 

@@ -203,7 +203,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     }
 
     /** Every key that starts with {@code prefix}, in S3's (lexicographic) order. */
-    public List<String> list(String prefix) {
+    List<String> list(String prefix) {
         try {
             List<String> keys = new ArrayList<>();
             for (S3Object object : client.listObjectsV2Paginator(ListObjectsV2Request.builder()

@@ -344,7 +344,7 @@ class FluentdSinkTest {
                         + "forward.fluentd.cert (" + pki.clientCertFile() + ")");
         Path missing = dir.resolve("missing.crt");
         assertThatThrownBy(() -> clientBuilder().cert(missing).build()).isInstanceOf(ConfigException.class)
-                .hasMessage("forward.fluentd.cert: " + missing + ": no such file");
+                .hasMessage("forward.fluentd.cert: " + missing + ": file not found");
         assertThatThrownBy(() -> clientBuilder().ca(pki.clientKeyFile()).build()).isInstanceOf(ConfigException.class)
                 .hasMessage("forward.fluentd.ca: " + pki.clientKeyFile() + ": no PEM certificate found");
         assertThatThrownBy(() -> new FluentdSink(clientBuilder().build(), "localhost:8888/test.log", BatchMode.BATCH, dir))
