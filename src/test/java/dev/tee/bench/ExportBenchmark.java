@@ -82,14 +82,11 @@ public final class ExportBenchmark {
             Duration cpuAtFirstDelivery = Duration.ZERO;
             long deliveredAtFirst = 0;
             long firstDelivery = 0;
-            Map<String, Long> threadTicks = Map.of();
+            Map<String, ThreadTicks> threads = new HashMap<>();
             while (exporter.isAlive()) {
                 peakRss.accumulateAndGet(rssKib(exporter.pid()), Math::max);
                 cpu = ProcessHandle.of(exporter.pid()).flatMap(p -> p.info().totalCpuDuration()).orElse(cpu);
-                Map<String, Long> ticks = threadTicks(exporter.pid());
-                if (!ticks.isEmpty()) {
-                    threadTicks = ticks;
-                }
+                threadTicks(exporter.pid(), threads);
                 if (firstDelivery == 0) {
                     long now = delivered.getAsLong();
                     if (now > 0) {
@@ -112,7 +109,9 @@ public final class ExportBenchmark {
             System.out.printf("CPU per event in steady state (from the first delivery on): %.1f us%n",
                     cpu.minus(cpuAtFirstDelivery).toNanos() / 1000.0 / Math.max(1, events - deliveredAtFirst));
             System.out.println("CPU by thread (s):");
-            threadTicks.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(12)
+            Map<String, Long> byName = new HashMap<>();
+            threads.values().forEach(thread -> byName.merge(thread.name, thread.ticks, Long::sum));
+            byName.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(12)
                     .forEach(e -> System.out.printf("  %6.1f  %s%n", e.getValue() / 100.0, e.getKey()));
             if (output.equals("fluentd")) {
                 System.out.printf("Fluentd stand-in: %d events in %d requests%n", world.fluentd().eventCount(),
@@ -143,26 +142,30 @@ public final class ExportBenchmark {
     }
 
     /** VmHWM (peak resident set) of a process, in KiB, from /proc. */
+    /** A thread's name (digits folded, so that a pool adds up to one line) and its CPU ticks (1/100 s). */
+    private static final class ThreadTicks {
+        String name;
+        long ticks;
+    }
+
     /**
-     * CPU ticks (1/100 s) of the process's threads by name, digits folded, so that a pool shows as one
-     * line; empty once the process has ended.
+     * Updates {@code threads} (by thread id) with the CPU ticks each thread of the process has used so
+     * far: a thread that ends keeps its last count. Quiet when the process (or a thread) just ended.
      */
-    static Map<String, Long> threadTicks(long pid) {
-        Map<String, Long> ticks = new HashMap<>();
+    static void threadTicks(long pid, Map<String, ThreadTicks> threads) {
         try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             for (Path task : (Iterable<Path>) tasks::iterator) {
                 String stat = Files.readString(task.resolve("stat"));
                 // pid (comm) state ... : comm may hold spaces and parentheses, the fields follow the last ')'
                 int close = stat.lastIndexOf(')');
-                String name = stat.substring(stat.indexOf('(') + 1, close).replaceAll("[0-9]+", "N");
                 String[] fields = stat.substring(close + 2).split(" ");
-                long used = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime
-                ticks.merge(name, used, Long::sum);
+                ThreadTicks thread = threads.computeIfAbsent(task.getFileName().toString(), id -> new ThreadTicks());
+                thread.name = stat.substring(stat.indexOf('(') + 1, close).replaceAll("[0-9]+", "N");
+                thread.ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime + stime
             }
         } catch (IOException | RuntimeException e) {
-            return Map.of(); // the process (or a thread) just ended
+            // the process or one of its threads just ended
         }
-        return ticks;
     }
 
     static long rssKib(long pid) {
