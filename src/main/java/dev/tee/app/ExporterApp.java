@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.function.Consumer;
 
 import dev.tee.config.ConfigKey;
@@ -25,12 +26,14 @@ import dev.tee.pipeline.EventTypeFilter;
 import dev.tee.pipeline.ExportProgress;
 import dev.tee.pipeline.ReadFailures;
 import dev.tee.pipeline.RouteInlet;
+import dev.tee.sink.DeadLetter;
 import dev.tee.sink.fluentd.FluentdConnections;
 import dev.tee.state.Acknowledger;
 import dev.tee.state.DeliveredEvents;
 import dev.tee.state.StateDirectory;
 import dev.tee.state.StateLock;
 import dev.tee.teleport.TeleportClient;
+import org.apache.camel.ProducerTemplate;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
@@ -54,6 +57,8 @@ public final class ExporterApp {
     static final String READ_PATH_PROPERTY = "read-path";
     /** The property the delivery routes' preconditions test: fluentd, dry-run, or objects (S3, file). */
     static final String DELIVERY_PROPERTY = "delivery";
+    /** The state directory, <storage>/<host>_<port>, as the routes see it. */
+    static final String STATE_DIRECTORY_PROPERTY = "state-directory";
 
     private ExporterApp() {
     }
@@ -90,15 +95,18 @@ public final class ExporterApp {
         DeliveredEvents delivered = new DeliveredEvents(state.file("delivered-ids"), DELIVERED_IDS_PER_SEGMENT);
         Acknowledger acknowledger = new Acknowledger();
         RouteInlet<Batch> fluentd = RouteInlet.fluentd();
+        RouteInlet<DeadLetter> deadLetter = RouteInlet.deadLetter();
         TeleportReachability reachability = new TeleportReachability(Clock.systemUTC());
         Main main = new Main();
         try (StopSignals signals = StopSignals.install(main::completed, STOP_DEADLINE);
              TeleportClient teleport = Teleport.connect(config, reachability)) {
             ReadPaths.ReadPath read = ReadPaths.open(config, state, startTime, teleport);
-            try (Outputs.Output output = Outputs.open(config, state, read.source(), fluentd)) {
+            try (Outputs.Output output = Outputs.open(config, read.source(), fluentd, deadLetter)) {
                 SessionsAndLocks sessionsAndLocks = SessionsAndLocks.create(config, state, teleport, output);
+                // where the dead-letter route (routes/dead-letters.yaml) appends dead-letter.jsonl
+                main.addInitialProperty(STATE_DIRECTORY_PROPERTY, state.path().toString());
                 return runPipeline(main, config, teleport, read, output, delivered, acknowledger,
-                        fluentd, sessionsAndLocks, watcher, reachability);
+                        List.of(fluentd, deadLetter), sessionsAndLocks, watcher, reachability);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -107,7 +115,7 @@ public final class ExporterApp {
     }
 
     private static int runPipeline(Main main, ExporterConfig config, TeleportClient teleport, ReadPaths.ReadPath read,
-            Outputs.Output output, DeliveredEvents delivered, Acknowledger acknowledger, RouteInlet<Batch> fluentd,
+            Outputs.Output output, DeliveredEvents delivered, Acknowledger acknowledger, List<RouteInlet<?>> inlets,
             SessionsAndLocks sessionsAndLocks, Consumer<Running> watcher, TeleportReachability reachability) {
         // operating it: metrics, health checks, JMX, the progress line (dev.tee.observe)
         ExporterMetrics metrics = Observability.install(main, config, acknowledger, output.counters(), read.source(),
@@ -122,8 +130,8 @@ public final class ExporterApp {
         main.bind("batches", new BatchAggregation());
         BatchHandOff handOff = new BatchHandOff();
         main.bind("batchHandOff", handOff);
-        // fluentd, fluentdTls and fluentdHttpClient (Fluentd); sink (dry run); panther and s3Client (S3),
-        // or panther and outputDirectory (file)
+        // fluentd, goJson, fluentdTls and fluentdHttpClient (Fluentd); sink (dry run); pantherLines, panther
+        // and s3Client (S3), or pantherLines, panther and outputDirectory (file)
         output.beans().forEach(main::bind);
         main.bind("sessions", sessionsAndLocks.sessions());
         main.bind("sessionBacklog", sessionsAndLocks.sessionBacklog());
@@ -142,7 +150,8 @@ public final class ExporterApp {
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void afterStart(BaseMainSupport main) {
-                fluentd.attach(main.getCamelContext().createProducerTemplate());
+                ProducerTemplate template = main.getCamelContext().createProducerTemplate();
+                inlets.forEach(inlet -> inlet.attach(template));
             }
 
             @Override

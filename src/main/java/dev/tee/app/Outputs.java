@@ -38,7 +38,7 @@ import dev.tee.pipeline.RouteInlet;
 import dev.tee.session.FluentdSessionOutput;
 import dev.tee.session.SessionObjects;
 import dev.tee.session.SessionOutput;
-import dev.tee.sink.DeadLetters;
+import dev.tee.sink.DeadLetter;
 import dev.tee.sink.DryRunSink;
 import dev.tee.sink.OutputCounters;
 import dev.tee.sink.OutputUnavailableException;
@@ -47,6 +47,7 @@ import dev.tee.sink.fluentd.BatchMode;
 import dev.tee.sink.fluentd.FluentdConnections;
 import dev.tee.sink.fluentd.FluentdSink;
 import dev.tee.sink.fluentd.FluentdTls;
+import dev.tee.sink.fluentd.GoJsonBody;
 import dev.tee.sink.s3.DirectoryObjectStore;
 import dev.tee.sink.s3.MinuteObject;
 import dev.tee.sink.s3.ObjectStore;
@@ -98,8 +99,12 @@ final class Outputs {
         return StateDirectory.open(real.path().resolve("dry_run"), HexFormat.of().formatHex(random));
     }
 
-    /** @param fluentd the fluentd-deliver route, which session recordings go through to Fluentd */
-    static Output open(ExporterConfig config, StateDirectory state, AuditSource source, RouteInlet<Batch> fluentd) {
+    /**
+     * @param fluentd the fluentd-deliver route, which session recordings go through to Fluentd
+     * @param deadLetter the dead-letter route, for session events S3 or the directory cannot hold
+     */
+    static Output open(ExporterConfig config, AuditSource source, RouteInlet<Batch> fluentd,
+            RouteInlet<DeadLetter> deadLetter) {
         if (config.bool(DRY_RUN)) {
             DryRunSink sink = new DryRunSink();
             return new Output(Map.of("sink", sink), "dry-run", sink, sink, null);
@@ -109,8 +114,8 @@ final class Outputs {
             case "fluentd" -> {
                 FluentdTls tls = fluentdTls(config);
                 FluentdSink sink = new FluentdSink(tls, config.string(FORWARD_FLUENTD_URL),
-                        BatchMode.of(config.string(FORWARD_FLUENTD_BATCH_MODE)), state.path());
-                return new Output(Map.of("fluentd", sink, "fluentdTls", tls,
+                        BatchMode.of(config.string(FORWARD_FLUENTD_BATCH_MODE)));
+                return new Output(Map.of("fluentd", sink, "goJson", new GoJsonBody(), "fluentdTls", tls,
                         "fluentdHttpClient", new FluentdConnections(FluentdConnections.RESPONSE_TIMEOUT)),
                         "fluentd", sink, () -> { }, new FluentdSessionOutput(fluentd,
                                 config.string(FORWARD_FLUENTD_SESSION_URL), config.integer(BATCH)));
@@ -128,25 +133,25 @@ final class Outputs {
                     throw e;
                 }
                 // the routes' aws2-s3 step PUTs with this client
-                return objects(config, state, store, source, Map.of("s3Client", store.client()), store);
+                return objects(config, store, source, deadLetter, Map.of("s3Client", store.client()), store);
             }
             case "file" -> {
                 DirectoryObjectStore store = new DirectoryObjectStore(config.path(FORWARD_FILE_DIR));
                 LOG.info("Writing Panther's layout to {}", store.root().resolve(config.string(FORWARD_S3_PREFIX)));
-                return objects(config, state, store, source, Map.of("outputDirectory", store), () -> { });
+                return objects(config, store, source, deadLetter, Map.of("outputDirectory", store), () -> { });
             }
             default -> throw new ConfigException("output: \"" + output + "\" is not one of fluentd, s3, file");
         }
     }
 
-    private static Output objects(ExporterConfig config, StateDirectory state, ObjectStore store, AuditSource source,
-            Map<String, Object> writeBeans, AutoCloseable resource) {
+    private static Output objects(ExporterConfig config, ObjectStore store, AuditSource source,
+            RouteInlet<DeadLetter> deadLetter, Map<String, Object> writeBeans, AutoCloseable resource) {
         PantherWriter writer = new PantherWriter(config.string(FORWARD_S3_PREFIX), MinuteObject.DEFAULT_MAX_BYTES,
-                config.duration(FORWARD_S3_FLUSH_DELAY), store, new DeadLetters(state.path()), source,
+                config.duration(FORWARD_S3_FLUSH_DELAY), store, source, Clock.systemUTC());
+        SessionObjects sessions = new SessionObjects(store, config.string(FORWARD_S3_SESSION_PREFIX), deadLetter,
                 Clock.systemUTC());
-        SessionObjects sessions = new SessionObjects(store, config.string(FORWARD_S3_SESSION_PREFIX),
-                new DeadLetters(state.path()), Clock.systemUTC());
         Map<String, Object> beans = new LinkedHashMap<>(writeBeans);
+        beans.put("pantherLines", writer.lines());
         beans.put("panther", writer);
         return new Output(beans, "objects", writer, resource, sessions);
     }

@@ -5,10 +5,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
-import dev.tee.sink.DeadLetters;
+import dev.tee.sink.DeadLetter;
 import dev.tee.sink.s3.GzipBody;
 import dev.tee.sink.s3.InvalidEventTimeException;
 import dev.tee.sink.s3.ObjectStore;
@@ -35,13 +36,16 @@ public final class SessionObjects implements SessionOutput {
 
     private final ObjectStore store;
     private final String prefix;
-    private final DeadLetters deadLetters;
+    private final Consumer<DeadLetter> deadLetters;
     private final Clock clock;
     private final AtomicLong objectsWritten = new AtomicLong();
     private final AtomicLong objectsFoundWritten = new AtomicLong();
 
-    /** @param prefix {@code forward.s3.session-prefix} */
-    public SessionObjects(ObjectStore store, String prefix, DeadLetters deadLetters, Clock clock) {
+    /**
+     * @param prefix {@code forward.s3.session-prefix}
+     * @param deadLetters the dead-letter route (direct:dead-letter), which returns once the letter is written
+     */
+    public SessionObjects(ObjectStore store, String prefix, Consumer<DeadLetter> deadLetters, Clock clock) {
         this.store = store;
         this.prefix = prefix;
         this.deadLetters = deadLetters;
@@ -65,11 +69,12 @@ public final class SessionObjects implements SessionOutput {
             try {
                 lines.add(PantherLine.of(event, now));
             } catch (InvalidEventTimeException e) {
-                // as for audit events: Fluentd would answer 400, so it goes to the dead letters
-                deadLetters.append(event, 400, e.getMessage(), key.key());
+                // as for audit events: Fluentd would answer 400, so it goes to the dead letters (written
+                // before the batch counts as delivered)
+                deadLetters.accept(DeadLetter.of(event, 400, e.getMessage(), key.key()));
                 LOG.warn("Session event {} ({}, index {}) of session {} cannot be written in Panther's layout: {};"
-                        + " see {}", event.id(), event.type(), event.index(), sessionId, e.getMessage(),
-                        deadLetters.file());
+                        + " it went to {}", event.id(), event.type(), event.index(), sessionId, e.getMessage(),
+                        DeadLetter.FILE_NAME);
             }
         }
         if (lines.isEmpty()) {

@@ -150,6 +150,7 @@ class AuditRoutesTest {
         main.configure().withRoutesIncludePattern("file:routes/*.yaml");
         main.addInitialProperty("read-path", "search");
         main.addInitialProperty("delivery", "dry-run");
+        main.addInitialProperty("state-directory", storage.toString());
         main.configure().withJmxEnabled(false);
         main.addInitialProperty("batch", "3");
         main.addInitialProperty("concurrency", "1");

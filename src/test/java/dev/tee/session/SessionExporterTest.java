@@ -75,8 +75,8 @@ class SessionExporterTest {
         FluentdTls tls = FluentdTls.builder().ca(world.dir().resolve("fluentd-ca.crt"))
                 .cert(world.dir().resolve("fluentd-client.crt")).key(world.dir().resolve("fluentd-client.key")).build();
         String url = world.fluentd().url("/" + DemoEnvironment.AUDIT_TAG);
-        fluentd = FluentdRoute.start(new FluentdSink(tls, url, BatchMode.BATCH, dir), tls, url, 4,
-                FluentdConnections.RESPONSE_TIMEOUT);
+        fluentd = FluentdRoute.start(new FluentdSink(tls, url, BatchMode.BATCH), tls, url, 4,
+                FluentdConnections.RESPONSE_TIMEOUT, dir);
     }
 
     @AfterEach

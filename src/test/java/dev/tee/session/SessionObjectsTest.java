@@ -3,6 +3,7 @@ package dev.tee.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
@@ -17,7 +19,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tee.demo.FakeTeleport;
 import dev.tee.demo.SessionRecording;
-import dev.tee.sink.DeadLetters;
+import dev.tee.event.AuditEvent;
+import dev.tee.event.Batch;
+import dev.tee.event.EventJson;
+import dev.tee.sink.DeadLetter;
 import dev.tee.sink.s3.DirectoryObjectStore;
 import dev.tee.sink.s3.MinuteObject;
 import dev.tee.sink.s3.ObjectStore;
@@ -52,6 +57,8 @@ class SessionObjectsTest {
     private TeleportClient teleport;
     private ObjectStore store;
     private final List<SessionRoutes> exporters = new ArrayList<>();
+    /** What the session objects hand to the dead-letter route. */
+    private final List<DeadLetter> deadLetters = new CopyOnWriteArrayList<>();
 
     @AfterAll
     static void stopS3() {
@@ -144,6 +151,25 @@ class SessionObjectsTest {
     }
 
     @Test
+    void aSessionEventWhoseTimePantherCannotReadGoesToTheDeadLettersBeforeItsObjectIsWritten() throws Exception {
+        AuditEvent bad = new AuditEvent("bad", "print", Instant.EPOCH, 5,
+                EventJson.toStruct(JSON.readTree("{\"event\":\"print\",\"ei\":5,\"time\":1694}")));
+        AuditEvent good = new AuditEvent("good", "print", Instant.EPOCH, 6,
+                EventJson.toStruct(JSON.readTree("{\"event\":\"print\",\"ei\":6,\"time\":\"2024-05-01T10:00:00Z\"}")));
+        objects().deliver("sid-1", new Batch(List.of(bad, good)));
+
+        String key = PREFIX + "sid-1/0000000005.gz";
+        assertThat(deadLetters).singleElement().satisfies(letter -> {
+            assertThat(letter.status()).isEqualTo(400);
+            assertThat(letter.response()).contains("value must be string: 1694");
+            assertThat(letter.url()).isEqualTo(key);
+            assertThat(letter.event()).isEqualTo(new String(bad.json(), StandardCharsets.UTF_8));
+        });
+        assertThat(keys()).containsExactly(key);
+        assertThat(lines()).singleElement().asString().contains("\"ei\":6");
+    }
+
+    @Test
     void skippedPrintsLeaveOneSmallObject() throws Exception {
         SessionRecording recording = SessionRecording.synthetic(9, Instant.parse("2024-05-01T10:00:00Z"), 300);
         fake.addRecording(recording);
@@ -160,7 +186,7 @@ class SessionObjectsTest {
     }
 
     private SessionObjects objects() {
-        return new SessionObjects(store, PREFIX, new DeadLetters(dir.resolve("state")), Clock.systemUTC());
+        return new SessionObjects(store, PREFIX, deadLetters::add, Clock.systemUTC());
     }
 
     private SessionRoutes exporter(SessionObjects objects) {

@@ -1,5 +1,6 @@
 package dev.tee.testing;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -9,14 +10,16 @@ import dev.tee.pipeline.RouteInlet;
 import dev.tee.sink.fluentd.FluentdConnections;
 import dev.tee.sink.fluentd.FluentdSink;
 import dev.tee.sink.fluentd.FluentdTls;
+import dev.tee.sink.fluentd.GoJsonBody;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.http.HttpComponent;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.PluginHelper;
 
 /**
- * The fluentd-deliver route of routes/deliver-fluentd.yaml in a Camel context of its own, with the
- * beans the exporter binds: what the audit route and the session export call, for tests of the sink.
+ * The fluentd-deliver route of routes/deliver-fluentd.yaml, and the dead-letter route it calls, in a
+ * Camel context of its own, with the beans the exporter binds: what the audit route and the session
+ * export call, for tests of the sink.
  */
 public final class FluentdRoute implements AutoCloseable {
 
@@ -30,24 +33,30 @@ public final class FluentdRoute implements AutoCloseable {
         this.sink = sink;
     }
 
+    /** @param stateDirectory where the dead-letter route writes dead-letter.jsonl */
     public static FluentdRoute start(FluentdSink sink, FluentdTls tls, String url, int maxConnections,
-            Duration responseTimeout) {
+            Duration responseTimeout, Path stateDirectory) {
         CamelContext camel = new DefaultCamelContext();
         try {
             camel.getRegistry().bind("fluentd", sink);
+            camel.getRegistry().bind("goJson", new GoJsonBody());
             camel.getRegistry().bind("fluentdTls", tls);
             camel.getRegistry().bind("fluentdHttpClient", new FluentdConnections(responseTimeout));
             Properties properties = new Properties();
             properties.put("delivery", "fluentd");
             properties.put("forward.fluentd.url", url);
             properties.put("fluentd-connections", Integer.toString(maxConnections));
+            properties.put("state-directory", stateDirectory.toString());
+            properties.put("retry-delay-ms", "20");
+            properties.put("retry-max-delay-ms", "200");
             camel.getPropertiesComponent().setInitialProperties(properties);
             HttpComponent https = camel.getComponent("https", HttpComponent.class);
             https.setConnectTimeout(10_000);
             https.setSoTimeout((int) responseTimeout.toMillis());
             https.setResponseTimeout((int) responseTimeout.toMillis());
             PluginHelper.getRoutesLoader(camel).loadRoutes(
-                    PluginHelper.getResourceLoader(camel).resolveResource("file:routes/deliver-fluentd.yaml"));
+                    PluginHelper.getResourceLoader(camel).resolveResource("file:routes/deliver-fluentd.yaml"),
+                    PluginHelper.getResourceLoader(camel).resolveResource("file:routes/dead-letters.yaml"));
             camel.start();
         } catch (Exception e) {
             camel.stop();

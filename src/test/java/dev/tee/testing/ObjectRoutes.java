@@ -29,7 +29,8 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.main.Main;
 
 /**
- * The project's route files with delivery=objects, around a {@link PantherWriter}: batches go in as
+ * The project's route files with delivery=objects, around a {@link PantherWriter}, with dead letters in
+ * the state directory {@code storage}: batches go in as
  * the audit-events route hands them on, and the ids of the events that reach the commit route are
  * added to a list of the test's, in order. The audit-flush timer is stopped; {@link #writeDue()} plays
  * it, so a test decides when minutes are looked at.
@@ -47,6 +48,7 @@ public final class ObjectRoutes implements AutoCloseable {
         Files.createDirectories(storage);
         delivered = new DeliveredEvents(storage.resolve("delivered-ids"), 1000);
         delivered.start();
+        main.bind("pantherLines", writer.lines());
         main.bind("panther", writer);
         beans.forEach(main::bind);
         main.bind("ledger", new Commits());
@@ -68,6 +70,7 @@ public final class ObjectRoutes implements AutoCloseable {
         main.configure().withJmxEnabled(false);
         main.addInitialProperty("read-path", "none"); // no read route: the test hands the batches over
         main.addInitialProperty("delivery", "objects");
+        main.addInitialProperty("state-directory", storage.toString()); // dead-letter.jsonl
         main.addInitialProperty("batch", "20");
         main.addInitialProperty("concurrency", "1"); // session workers (none have work: a dry-run `sessions`)
         main.addInitialProperty("batch-timeout-ms", "200");

@@ -1,6 +1,5 @@
 package dev.tee.sink.fluentd;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
@@ -9,7 +8,6 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
 import java.util.ArrayList;
@@ -23,7 +21,7 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import dev.tee.config.ConfigException;
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
-import dev.tee.sink.DeadLetters;
+import dev.tee.sink.DeadLetter;
 import dev.tee.sink.OutputCounters;
 import org.apache.camel.Exchange;
 import org.apache.hc.core5.http.NoHttpResponseException;
@@ -34,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * The {@code fluentd} bean of the fluentd-deliver route (routes/deliver-fluentd.yaml), which POSTs
  * a batch to Fluentd's in_http through camel-http until every event is settled: this bean says what
  * each POST carries and what Fluentd's answer means. 200 settles what was sent; a refusal (4xx) is
- * narrowed down to the events Fluentd refuses, which go to the dead-letter file; anything else is a
+ * narrowed down to the events Fluentd refuses, whose dead letters the route writes (direct:dead-letter)
+ * before they are settled; anything else is a
  * {@link FluentdUnavailableException} that the caller retries (the audit route redelivers, the
  * session export waits). Delivering the same Batch again sends only its unsettled events.
  */
@@ -53,6 +52,7 @@ public final class FluentdSink implements OutputCounters {
     private static final String TARGET = "FluentdUrl";
     private static final String SENT = "FluentdSent";
     private static final String NARROWING = "FluentdNarrowing";
+    private static final String REFUSED = "FluentdRefused";
     private static final String TALLY = "FluentdTally";
     private static final Logger LOG = LoggerFactory.getLogger(FluentdSink.class);
     private static final int LOGGED_RESPONSE_CHARS = 200;
@@ -60,7 +60,6 @@ public final class FluentdSink implements OutputCounters {
     private final FluentdTls tls;
     private final String url;
     private final BatchMode mode;
-    private final DeadLetters deadLetters;
 
     /** The audit log's counts, which the metrics report; session recordings count apart. */
     private final Tally audit = new Tally();
@@ -71,13 +70,11 @@ public final class FluentdSink implements OutputCounters {
      * @param tls the endpoint's TLS side, for what a failed handshake means
      * @param url {@code forward.fluentd.url}, where audit events go
      * @param mode {@code forward.fluentd.batch-mode}
-     * @param stateDirectory {@code storage}: where {@code dead-letter.jsonl} is written
      */
-    public FluentdSink(FluentdTls tls, String url, BatchMode mode, Path stateDirectory) {
+    public FluentdSink(FluentdTls tls, String url, BatchMode mode) {
         this.tls = tls;
         this.url = checkedUrl(url);
         this.mode = mode;
-        this.deadLetters = new DeadLetters(stateDirectory);
     }
 
     /** The route's first step: keeps the batch and its URL aside, as the body becomes each request in turn. */
@@ -87,8 +84,13 @@ public final class FluentdSink implements OutputCounters {
         exchange.setProperty(BATCH, batch);
         exchange.setProperty(TARGET, target == null ? url : target);
         exchange.setProperty(TALLY, target == null ? audit : sessions);
+        requestHeaders(exchange);
+    }
+
+    /** Only the headers of a POST to the batch's URL: the dead-letter route may have added its own. */
+    private static void requestHeaders(Exchange exchange) {
         exchange.getMessage().removeHeaders("*");
-        exchange.getMessage().setHeader(Exchange.HTTP_URI, target == null ? url : target);
+        exchange.getMessage().setHeader(Exchange.HTTP_URI, exchange.getProperty(TARGET, String.class));
         exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
     }
 
@@ -98,8 +100,8 @@ public final class FluentdSink implements OutputCounters {
     }
 
     /**
-     * The body of the next POST: the unsettled events as one JSON array, or, in single mode or while
-     * narrowing down a refusal, the first unsettled event alone.
+     * What the next POST carries, as the body: the unsettled events, or, in single mode or while
+     * narrowing down a refusal, the first unsettled event alone ({@link GoJsonBody} writes them).
      */
     public void nextRequest(Exchange exchange) {
         Batch batch = batch(exchange);
@@ -108,12 +110,17 @@ public final class FluentdSink implements OutputCounters {
                 || Boolean.TRUE.equals(exchange.getProperty(NARROWING, Boolean.class));
         List<Integer> sent = one ? pending.subList(0, 1) : pending;
         exchange.setProperty(SENT, sent);
-        exchange.getMessage().setBody(one ? batch.events().get(sent.get(0)).json() : array(batch, sent));
+        List<AuditEvent> events = new ArrayList<>(sent.size());
+        for (int position : sent) {
+            events.add(batch.events().get(position));
+        }
+        exchange.getMessage().setBody(events);
     }
 
     /**
      * Fluentd's answer to the last POST: 200 settles its events; a refusal of several events starts
-     * sending them one by one, a refusal of one dead-letters it; anything else is thrown.
+     * sending them one by one; a refusal of one makes the body its {@link DeadLetter}, which the route
+     * writes before {@link #deadLettered} settles the event; anything else is thrown.
      *
      * @throws FluentdUnavailableException for any other status (5xx, 408, 429, other 2xx, 3xx)
      */
@@ -145,11 +152,25 @@ public final class FluentdSink implements OutputCounters {
         }
         AuditEvent event = batch.events().get(sent.get(0));
         String response = head(exchange.getMessage().getBody(String.class));
-        deadLetters.append(event, status, response, printable(target));
-        batch.settle(sent.get(0));
+        DeadLetter letter = DeadLetter.of(event, status, response, printable(target));
+        exchange.setProperty(REFUSED, letter);
+        exchange.getMessage().setBody(letter);
+    }
+
+    /** The refused event's dead letter is written: the event is settled, and the POSTs go on. */
+    @SuppressWarnings("unchecked")
+    public void deadLettered(Exchange exchange) {
+        Batch batch = batch(exchange);
+        int position = ((List<Integer>) exchange.getProperty(SENT, List.class)).get(0);
+        DeadLetter letter = exchange.getProperty(REFUSED, DeadLetter.class);
+        AuditEvent event = batch.events().get(position);
+        batch.settle(position);
+        Tally tally = exchange.getProperty(TALLY, Tally.class);
         tally.deadLettered.incrementAndGet();
-        LOG.warn("dead-lettered event {} ({}): Fluentd answered {}: {}", event.id(), event.type(), status,
-                oneLine(response));
+        LOG.warn("dead-lettered event {} ({}) to {}: Fluentd answered {}: {}", event.id(), event.type(),
+                DeadLetter.FILE_NAME, letter.status(), oneLine(letter.response()));
+        exchange.removeProperty(REFUSED);
+        requestHeaders(exchange);
         if (!hasUnsettled(exchange)) {
             tally.batches.incrementAndGet();
         }
@@ -263,24 +284,6 @@ public final class FluentdSink implements OutputCounters {
         return positions;
     }
 
-    /** The JSON array of the events at {@code positions}, each exactly as the Go handler would post it. */
-    private static byte[] array(Batch batch, List<Integer> positions) {
-        int size = 2 + positions.size();
-        for (int position : positions) {
-            size += batch.events().get(position).json().length;
-        }
-        ByteArrayOutputStream body = new ByteArrayOutputStream(size);
-        body.write('[');
-        for (int i = 0; i < positions.size(); i++) {
-            if (i > 0) {
-                body.write(',');
-            }
-            body.writeBytes(batch.events().get(positions.get(i)).json());
-        }
-        body.write(']');
-        return body.toByteArray();
-    }
-
     private static String head(String response) {
         if (response == null) {
             return "";
@@ -357,11 +360,6 @@ public final class FluentdSink implements OutputCounters {
     @Override
     public long requestsCompleted() {
         return batchesSent();
-    }
-
-    /** The dead-letter file (it exists once the first event is dead-lettered). */
-    Path deadLetterFile() {
-        return deadLetters.file();
     }
 
     /** Events acknowledged, events dead-lettered and batches completed, for one kind of events. */

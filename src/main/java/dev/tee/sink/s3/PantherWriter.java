@@ -14,9 +14,9 @@ import java.util.TreeMap;
 
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
-import dev.tee.sink.DeadLetters;
 import dev.tee.sink.OutputCounters;
 import dev.tee.sink.OutputUnavailableException;
+import dev.tee.sink.Refused;
 import dev.tee.source.AuditSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,7 +55,7 @@ public final class PantherWriter implements OutputCounters {
     private final long maxObjectBytes;
     private final Duration flushDelay;
     private final ObjectStore store;
-    private final DeadLetters deadLetters;
+    private final PantherLines encoder;
     private final AuditSource source;
     private final Clock clock;
 
@@ -77,46 +77,40 @@ public final class PantherWriter implements OutputCounters {
      *     {@link AuditSource#readAllAvailable})
      */
     public PantherWriter(String prefix, long maxObjectBytes, Duration flushDelay, ObjectStore store,
-            DeadLetters deadLetters, AuditSource source, Clock clock) {
+            AuditSource source, Clock clock) {
         this.prefix = prefix;
         this.maxObjectBytes = maxObjectBytes;
         this.flushDelay = flushDelay;
         this.store = store;
-        this.deadLetters = deadLetters;
+        this.encoder = new PantherLines(prefix, clock);
         this.source = source;
         this.clock = clock;
     }
 
+    /** The {@code pantherLines} bean: the step before {@link #add}, with this writer's prefix and clock. */
+    public PantherLines lines() {
+        return encoder;
+    }
+
     /**
-     * Buffers a batch's events under their minutes; they are acknowledged when written.
+     * Buffers a batch's lines under their minutes; their events are acknowledged when written.
      *
-     * @return the events Panther's layout cannot hold (their time is not one Fluentd reads): already in
-     *     the dead letters, to be acknowledged now
+     * @return the events Panther's layout cannot hold (their time is not one Fluentd reads), with their
+     *     dead letters: to write, then to acknowledge at once
      */
-    public synchronized Batch add(Batch batch) {
-        Instant now = clock.instant();
-        List<AuditEvent> refused = new ArrayList<>();
-        for (AuditEvent event : batch.events()) {
-            PantherLine line;
-            try {
-                line = PantherLine.of(event, now);
-            } catch (InvalidEventTimeException e) {
-                // Fluentd answers 400 for such an event; here it goes to the dead letters the same way
-                deadLetters.append(event, 400, e.getMessage(), prefix);
-                LOG.warn("Event {} ({}) cannot be written in Panther's layout: {}; see {}", event.id(), event.type(),
-                        e.getMessage(), deadLetters.file());
-                eventsDeadLettered++;
-                refused.add(event);
-                continue;
-            }
-            pending.computeIfAbsent(line.minute(), Minute::new).add(line, event);
+    public synchronized Refused add(PantherLines.Encoded batch) {
+        List<PantherLine> lines = batch.lines();
+        for (int i = 0; i < lines.size(); i++) {
+            PantherLine line = lines.get(i);
+            pending.computeIfAbsent(line.minute(), Minute::new).add(line, batch.events().get(i));
             pendingEvents++;
-            lastAdded = now;
+            lastAdded = batch.at();
             if (line.time().isAfter(newestAdded)) {
                 newestAdded = line.time();
             }
         }
-        return new Batch(refused);
+        eventsDeadLettered += batch.refused().size();
+        return batch.refused();
     }
 
     /**

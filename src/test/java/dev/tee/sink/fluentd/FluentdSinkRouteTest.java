@@ -46,9 +46,9 @@ class FluentdSinkRouteTest {
         FluentdTls tls = FluentdTls.builder()
                 .cert(pki.clientCertFile()).key(pki.clientKeyFile()).ca(pki.caFile()).build();
         try (FluentdStandIn standIn = pki.standIn().build().start()) {
-            FluentdSink sink = new FluentdSink(tls, standIn.url("/test.log"), BatchMode.BATCH, dir.resolve("state"));
+            FluentdSink sink = new FluentdSink(tls, standIn.url("/test.log"), BatchMode.BATCH);
             try (FluentdRoute route = FluentdRoute.start(sink, tls, standIn.url("/test.log"), 4,
-                    FluentdConnections.RESPONSE_TIMEOUT)) {
+                    FluentdConnections.RESPONSE_TIMEOUT, dir.resolve("state"))) {
             CamelContext camel = route.camel();
             // as audit-deliver calls it: the whole delivery again after each failure
             camel.addRoutes(new RouteBuilder() {

@@ -2,6 +2,7 @@ package dev.tee.sink.fluentd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -16,9 +17,11 @@ import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,6 +33,7 @@ import dev.tee.demo.TestPki;
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
 import dev.tee.event.EventJson;
+import dev.tee.sink.DeadLetter;
 import dev.tee.testing.Fixtures;
 import dev.tee.testing.FluentdRoute;
 import dev.tee.tls.KeyKind;
@@ -146,6 +150,38 @@ class FluentdSinkTest {
         assertThat(letter.get("event").toString()).isEqualTo(new String(events.get(7).json(), StandardCharsets.UTF_8));
         assertThat(Files.getPosixFilePermissions(sink.deadLetterFile()))
                 .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    }
+
+    @Test
+    void leavesTheRefusedEventUnsettledUntilItsDeadLetterIsWritten() throws Exception {
+        Path deadLetters = dir.resolve("state").resolve(DeadLetter.FILE_NAME);
+        Files.createDirectories(deadLetters.resolve("in-the-way")); // a directory where the file should be
+        Delivery sink = sink(BatchMode.BATCH);
+        List<AuditEvent> events = new ArrayList<>(fixtureEvents().subList(0, 20));
+        ObjectNode poisoned = fixtureNodes().get(7);
+        poisoned.put("time", 12345);
+        events.set(7, event(poisoned, 7));
+        Batch batch = new Batch(events);
+
+        CompletableFuture<Void> delivery = CompletableFuture.runAsync(() -> sink.deliver(batch));
+        await().atMost(Duration.ofSeconds(30)).until(() -> standIn.requestCount() == 1 + 8);
+        Thread.sleep(500); // the write is retried (20 ms doubling to 200 ms) while the file cannot be written
+        assertThat(delivery).isNotDone();
+        assertThat(batch.isSettled(7)).isFalse();
+        assertThat(sink.deadLettered()).isZero();
+        assertThat(standIn.requestCount()).isEqualTo(1 + 8);
+
+        Files.delete(deadLetters.resolve("in-the-way"));
+        Files.delete(deadLetters);
+        delivery.get(30, TimeUnit.SECONDS);
+        assertThat(batch.allSettled()).isTrue();
+        assertThat(sink.deadLettered()).isEqualTo(1);
+        List<AuditEvent> good = new ArrayList<>(events);
+        good.remove(7);
+        assertThat(receivedJson()).containsExactlyElementsOf(jsonOf(good));
+        assertThat(Files.readAllLines(deadLetters)).singleElement()
+                .satisfies(line -> assertThat(JSON.readTree(line).get("event").get("uid").asText())
+                        .isEqualTo(events.get(7).id()));
     }
 
     @Test
@@ -347,7 +383,7 @@ class FluentdSinkTest {
                 .hasMessage("forward.fluentd.cert: " + missing + ": file not found");
         assertThatThrownBy(() -> clientBuilder().ca(pki.clientKeyFile()).build()).isInstanceOf(ConfigException.class)
                 .hasMessage("forward.fluentd.ca: " + pki.clientKeyFile() + ": no PEM certificate found");
-        assertThatThrownBy(() -> new FluentdSink(clientBuilder().build(), "localhost:8888/test.log", BatchMode.BATCH, dir))
+        assertThatThrownBy(() -> new FluentdSink(clientBuilder().build(), "localhost:8888/test.log", BatchMode.BATCH))
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("forward.fluentd.url: ");
     }
 
@@ -416,15 +452,15 @@ class FluentdSinkTest {
 
     /** The sink as the routes use it: the fluentd-deliver route with its beans. */
     private Delivery delivery(FluentdTls tls, int maxConnections, Duration responseTimeout, BatchMode mode, Path state) {
-        FluentdSink sink = new FluentdSink(tls, standIn.url("/test.log"), mode, state);
+        FluentdSink sink = new FluentdSink(tls, standIn.url("/test.log"), mode);
         Delivery delivery = new Delivery(sink,
-                FluentdRoute.start(sink, tls, standIn.url("/test.log"), maxConnections, responseTimeout));
+                FluentdRoute.start(sink, tls, standIn.url("/test.log"), maxConnections, responseTimeout, state), state);
         toClose.add(delivery);
         return delivery;
     }
 
     /** What the tests call: the route for sending, the bean for counting. */
-    private record Delivery(FluentdSink sink, FluentdRoute route) implements AutoCloseable {
+    private record Delivery(FluentdSink sink, FluentdRoute route, Path state) implements AutoCloseable {
         void deliver(Batch batch) {
             route.deliver(batch);
         }
@@ -449,8 +485,9 @@ class FluentdSinkTest {
             return sink.deadLettered();
         }
 
+        /** Where the dead-letter route writes (it exists once the first event is dead-lettered). */
         Path deadLetterFile() {
-            return sink.deadLetterFile();
+            return state.resolve(DeadLetter.FILE_NAME);
         }
 
         @Override

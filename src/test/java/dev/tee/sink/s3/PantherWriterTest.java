@@ -10,14 +10,16 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
 import dev.tee.event.EventJson;
-import dev.tee.sink.DeadLetters;
+import dev.tee.sink.DeadLetter;
 import dev.tee.testing.ObjectRoutes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -89,7 +91,7 @@ class PantherWriterTest {
         stopRoutes();
         DirectoryObjectStore out = new DirectoryObjectStore(dir.resolve("out"));
         PantherWriter writer = new PantherWriter("teleport/logs", MinuteObject.DEFAULT_MAX_BYTES,
-                Duration.ofSeconds(5), out, new DeadLetters(dir), source, clock);
+                Duration.ofSeconds(5), out, source, clock);
         routes = ObjectRoutes.file(writer, source, out, acknowledged, dir.resolve("state"));
         return new RoutedWriter(writer, routes);
     }
@@ -241,8 +243,27 @@ class PantherWriterTest {
                 EventJson.toStruct(JSON.readTree("{\"event\":\"user.login\",\"uid\":\"bad\",\"time\":1694}")));
         writer.add(batch(bad));
         assertThat(acknowledged).containsExactly("bad");
-        assertThat(Files.readString(dir.resolve(DeadLetters.FILE_NAME)))
+        assertThat(Files.readString(dir.resolve("state").resolve(DeadLetter.FILE_NAME)))
                 .contains("\"status\":400", "value must be string: 1694", "\"uid\":\"bad\"");
+    }
+
+    @Test
+    void anEventWhoseDeadLetterCannotBeWrittenIsNotAcknowledgedUntilItIs() throws Exception {
+        Path deadLetters = dir.resolve("state").resolve(DeadLetter.FILE_NAME);
+        Files.createDirectories(deadLetters.resolve("in-the-way")); // a directory where the file should be
+        RoutedWriter writer = writer();
+        AuditEvent bad = new AuditEvent("bad", "user.login", Instant.EPOCH, 0,
+                EventJson.toStruct(JSON.readTree("{\"event\":\"user.login\",\"uid\":\"bad\",\"time\":1694}")));
+        CompletableFuture<Void> delivery = CompletableFuture.runAsync(() -> writer.add(batch(bad)));
+        Thread.sleep(500); // the write is retried (10 ms doubling to 100 ms) while the file cannot be written
+        assertThat(delivery).isNotDone();
+        assertThat(acknowledged).isEmpty();
+
+        Files.delete(deadLetters.resolve("in-the-way"));
+        Files.delete(deadLetters);
+        delivery.get(10, TimeUnit.SECONDS);
+        assertThat(acknowledged).containsExactly("bad");
+        assertThat(Files.readAllLines(deadLetters)).singleElement().asString().contains("\"uid\":\"bad\"");
     }
 
     private List<String> keys() throws Exception {

@@ -14,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
-import dev.tee.sink.DeadLetters;
 import dev.tee.source.AuditSource;
 import dev.tee.testing.ObjectRoutes;
 import dev.tee.testing.S3ProxyServer;
@@ -108,7 +107,7 @@ class S3ObjectRoutesTest {
     private PantherWriter deliver(AuditEvent... events) throws Exception {
         try (S3ObjectStore store = S3ObjectStore.open(s3.settings(BUCKET))) {
             PantherWriter writer = new PantherWriter("teleport/logs", MinuteObject.DEFAULT_MAX_BYTES, Duration.ZERO,
-                    store, new DeadLetters(dir), caughtUp, Clock.systemUTC());
+                    store, caughtUp, Clock.systemUTC());
             try (ObjectRoutes routes = ObjectRoutes.s3(writer, caughtUp, store.client(), BUCKET, Map.of(), committed,
                     dir.resolve("state-" + System.nanoTime()))) {
                 routes.deliver(new Batch(List.of(events)));

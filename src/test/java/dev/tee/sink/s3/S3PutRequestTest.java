@@ -22,7 +22,6 @@ import java.util.zip.GZIPOutputStream;
 import com.sun.net.httpserver.HttpServer;
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
-import dev.tee.sink.DeadLetters;
 import dev.tee.sink.s3.ObjectStore.PutOutcome;
 import dev.tee.sink.s3.S3ObjectStore.Settings;
 import dev.tee.sink.s3.S3ObjectStore.StaticKeys;
@@ -137,7 +136,7 @@ class S3PutRequestTest {
         try (S3ObjectStore store = S3ObjectStore.open(new Settings("b-1", "us-east-1", endpoint, true,
                 new StaticKeys("id", "secret"), null, null))) {
             PantherWriter writer = new PantherWriter("teleport/logs", MinuteObject.DEFAULT_MAX_BYTES, Duration.ZERO,
-                    store, new DeadLetters(dir), caughtUp, Clock.systemUTC());
+                    store, caughtUp, Clock.systemUTC());
             try (ObjectRoutes routes = ObjectRoutes.s3(writer, caughtUp, store.client(), "b-1", properties, committed,
                     dir.resolve("state-" + System.nanoTime()))) {
                 routes.deliver(new Batch(List.of(event)));
