@@ -7,10 +7,12 @@ import static dev.tee.config.ConfigKey.TIMEOUT;
 import static dev.tee.config.ConfigKey.TYPES;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 import dev.tee.config.ConfigKey;
@@ -76,9 +78,11 @@ public final class ExporterApp {
      * the pipeline is built (for the demo's progress bar, and tests).
      */
     public static int run(ExporterConfig config, Consumer<Running> watcher) {
-        // the state first: a second exporter on it, or a changed start-time, is one line and nothing else
+        // the state first: a second exporter on it is one line and nothing else
         StateDirectory state = Outputs.stateDirectory(config);
         try (StateLock lock = StateLock.acquire(state)) {
+            // then every file, and a changed start-time: one line too, before anything is printed
+            Preflight checked = Preflight.check(config);
             Instant startTime = state.startTime(config.startTime(), Instant.now());
             config.warnings().forEach(LOG::warn);
             config.describe().stream().filter(line -> !line.endsWith("(not set)"))
@@ -87,31 +91,51 @@ public final class ExporterApp {
                 LOG.warn("Dry run: events are read from Teleport but nothing is sent and nobody is locked");
             }
             LOG.info("Exporting events from {} on; state in {}", startTime, state.path());
-            return run(config, watcher, state, startTime);
+            return run(config, watcher, state, startTime, checked);
         }
     }
 
-    private static int run(ExporterConfig config, Consumer<Running> watcher, StateDirectory state, Instant startTime) {
+    private static int run(ExporterConfig config, Consumer<Running> watcher, StateDirectory state, Instant startTime,
+            Preflight checked) {
         DeliveredEvents delivered = new DeliveredEvents(state.file("delivered-ids"), DELIVERED_IDS_PER_SEGMENT);
         Acknowledger acknowledger = new Acknowledger();
         RouteInlet<Batch> fluentd = RouteInlet.fluentd();
         RouteInlet<DeadLetter> deadLetter = RouteInlet.deadLetter();
         TeleportReachability reachability = new TeleportReachability(Clock.systemUTC());
         Main main = new Main();
-        try (StopSignals signals = StopSignals.install(main::completed, STOP_DEADLINE);
-             TeleportClient teleport = Teleport.connect(config, reachability)) {
-            ReadPaths.ReadPath read = ReadPaths.open(config, state, startTime, teleport);
-            try (Outputs.Output output = Outputs.open(config, read.source(), fluentd, deadLetter)) {
-                SessionsAndLocks sessionsAndLocks = SessionsAndLocks.create(config, state, teleport, output);
-                // where the dead-letter route (routes/dead-letters.yaml) appends dead-letter.jsonl
-                main.addInitialProperty(STATE_DIRECTORY_PROPERTY, state.path().toString());
-                return runPipeline(main, config, teleport, read, output, delivered, acknowledger,
-                        List.of(fluentd, deadLetter), sessionsAndLocks, watcher, reachability);
+        CredentialReload reload = new CredentialReload(config, checked.fluentdTls());
+        try (StopSignals signals = StopSignals.install(main::completed, STOP_DEADLINE, reload::reload)) {
+            try (TeleportClient teleport = Teleport.connect(config, checked.teleport(), reachability)) {
+                reload.teleportConnected(teleport);
+                ReadPaths.ReadPath read = ReadPaths.open(config, state, startTime, teleport);
+                try (Outputs.Output output = Outputs.open(config, checked, read.source(), fluentd, deadLetter)) {
+                    SessionsAndLocks sessionsAndLocks = SessionsAndLocks.create(config, state, teleport, output);
+                    if (!signals.started()) {
+                        return stoppedWhileStarting();
+                    }
+                    // where the dead-letter route (routes/dead-letters.yaml) appends dead-letter.jsonl
+                    main.addInitialProperty(STATE_DIRECTORY_PROPERTY, state.path().toString());
+                    return runPipeline(main, config, teleport, read, output, delivered, acknowledger,
+                            List.of(fluentd, deadLetter), sessionsAndLocks, watcher, reachability);
+                }
+            } catch (InterruptedException | RuntimeException e) {
+                // a stop while starting interrupts whatever start-up waited for, however that surfaces
+                if (signals.interruptedStart()) {
+                    return stoppedWhileStarting();
+                }
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while starting", e);
+                }
+                throw (RuntimeException) e;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while starting", e);
         }
+    }
+
+    private static int stoppedWhileStarting() {
+        Thread.interrupted();
+        LOG.info("Stopped before the export began; nothing was read, the saved state is unchanged");
+        return 0;
     }
 
     private static int runPipeline(Main main, ExporterConfig config, TeleportClient teleport, ReadPaths.ReadPath read,
@@ -236,11 +260,14 @@ public final class ExporterApp {
      * configuration file, which replaces the jar's. Each route's precondition decides whether it runs.
      */
     static String routesPattern(ExporterConfig config) {
-        String base = config.configFile()
-                .map(file -> file.toAbsolutePath().getParent().resolve("routes"))
-                .filter(Files::isDirectory)
-                .map(dir -> "file:" + dir + "/")
-                .orElse("classpath:routes/");
+        String base = routesDirectory(config).map(dir -> "file:" + dir + "/").orElse("classpath:routes/");
         return base + "*.yaml";
+    }
+
+    /** The routes/ directory next to the configuration file, when there is one. */
+    static Optional<Path> routesDirectory(ExporterConfig config) {
+        return config.configFile()
+                .map(file -> file.toAbsolutePath().getParent().resolve("routes"))
+                .filter(Files::isDirectory);
     }
 }

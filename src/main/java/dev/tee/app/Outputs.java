@@ -100,10 +100,11 @@ final class Outputs {
     }
 
     /**
+     * @param checked what {@link Preflight} read for the output: Fluentd's TLS, or the S3 settings
      * @param fluentd the fluentd-deliver route, which session recordings go through to Fluentd
      * @param deadLetter the dead-letter route, for session events S3 or the directory cannot hold
      */
-    static Output open(ExporterConfig config, AuditSource source, RouteInlet<Batch> fluentd,
+    static Output open(ExporterConfig config, Preflight checked, AuditSource source, RouteInlet<Batch> fluentd,
             RouteInlet<DeadLetter> deadLetter) {
         if (config.bool(DRY_RUN)) {
             DryRunSink sink = new DryRunSink();
@@ -112,7 +113,7 @@ final class Outputs {
         String output = config.string(OUTPUT);
         switch (output) {
             case "fluentd" -> {
-                FluentdTls tls = fluentdTls(config);
+                FluentdTls tls = checked.fluentdTls();
                 FluentdSink sink = new FluentdSink(tls, config.string(FORWARD_FLUENTD_URL),
                         BatchMode.of(config.string(FORWARD_FLUENTD_BATCH_MODE)));
                 return new Output(Map.of("fluentd", sink, "goJson", new GoJsonBody(), "fluentdTls", tls,
@@ -121,7 +122,7 @@ final class Outputs {
                                 config.string(FORWARD_FLUENTD_SESSION_URL), config.integer(BATCH)));
             }
             case "s3" -> {
-                S3ObjectStore store = S3ObjectStore.open(s3Settings(config));
+                S3ObjectStore store = S3ObjectStore.open(checked.s3());
                 String prefix = config.string(FORWARD_S3_PREFIX);
                 try {
                     store.checkBucket(prefix);
@@ -156,7 +157,8 @@ final class Outputs {
         return new Output(beans, "objects", writer, resource, sessions);
     }
 
-    private static FluentdTls fluentdTls(ExporterConfig config) {
+    /** The client certificate, key and CA files, read and checked (at the start, and again on SIGHUP). */
+    static FluentdTls fluentdTls(ExporterConfig config) {
         FluentdTls.Builder tls = FluentdTls.builder();
         config.optionalPath(FORWARD_FLUENTD_CA).ifPresent(tls::ca);
         config.optionalPath(FORWARD_FLUENTD_CERT).ifPresent(tls::cert);
@@ -165,7 +167,7 @@ final class Outputs {
         return tls.build();
     }
 
-    private static S3ObjectStore.Settings s3Settings(ExporterConfig config) {
+    static S3ObjectStore.Settings s3Settings(ExporterConfig config) {
         S3ObjectStore.StaticKeys keys = config.optionalString(FORWARD_S3_ACCESS_KEY_ID)
                 .map(id -> new S3ObjectStore.StaticKeys(id, config.string(FORWARD_S3_SECRET_ACCESS_KEY)))
                 .orElse(null);

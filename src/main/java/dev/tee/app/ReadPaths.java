@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import dev.tee.config.ConfigException;
 import dev.tee.config.ExporterConfig;
 import dev.tee.source.AuditSource;
 import dev.tee.source.ExportCursor;
@@ -84,7 +85,8 @@ final class ReadPaths {
 
     /**
      * Lists the chunks of a date two days ahead (valid but empty even with some clock drift), as the
-     * Go handler probes. Unreachable: wait and try again; UNIMPLEMENTED: no bulk export here.
+     * Go handler probes. Unreachable: wait and try again; UNIMPLEMENTED: no bulk export here; refused
+     * (the role cannot list events): a configuration problem.
      */
     static boolean bulkExportAvailable(TeleportClient teleport) throws InterruptedException {
         RetryDelay backoff = RetryDelay.exponential(FIRST_BACKOFF, MAX_BACKOFF);
@@ -96,6 +98,11 @@ final class ReadPaths {
                 if (e.isUnimplemented()) {
                     LOG.info("Teleport has no bulk export API here ({}); using the search API", e.getMessage());
                     return false;
+                }
+                if (e.isRefusal()) {
+                    // the role cannot read the audit log: at start, a configuration to fix, not an outage
+                    throw new ConfigException(teleport.credentials().source().certificateKey() + ": " + e.getMessage()
+                            + " (the identity in " + teleport.credentials().source().certificateFile() + ")", e);
                 }
                 if (!e.isRetryable()) {
                     throw e;

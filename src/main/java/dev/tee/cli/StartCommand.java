@@ -11,9 +11,6 @@ import java.util.Stack;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import dev.tee.app.ExporterApp;
 import dev.tee.config.ConfigDocs;
 import dev.tee.config.ConfigKey;
@@ -108,8 +105,7 @@ final class StartCommand implements Callable<Integer> {
         boolean debug = config.bool(ConfigKey.DEBUG);
         debugListener.accept(debug);
         Logging.configure(debug);
-        Logger log = LoggerFactory.getLogger(StartCommand.class);
-        config.warnings().forEach(log::warn);
+        // the warnings come after the checks of every file (ExporterApp.run): nothing is printed before them
         return ExporterApp.run(config);
     }
 

@@ -53,7 +53,7 @@ public enum ConfigKey {
 
     TELEPORT_ADDR("teleport.addr", ValueType.string(), "localhost:3025", List.of("teleport-addr"),
             List.of("FDFWD_TELEPORT_ADDR"),
-            "host:port of the Teleport Auth Service (3025) or of a Proxy with TLS routing (443)."),
+            "host:port of the Teleport Auth Service or of a Proxy with TLS routing, on any port: both dials are raced."),
     TELEPORT_IDENTITY("teleport.identity", ValueType.file(), null, List.of("teleport-identity"),
             List.of("FDFWD_TELEPORT_IDENTITY"),
             "Identity file from tctl auth sign or tbot; the alternative to teleport.ca, .cert and .key."),
@@ -71,7 +71,7 @@ public enum ConfigKey {
     TELEPORT_KEY("teleport.key", ValueType.file(), null, List.of("teleport-key"), List.of("FDFWD_TELEPORT_KEY"),
             "PEM private key of teleport.cert; given with teleport.ca and teleport.cert."),
     TELEPORT_CLUSTER_NAME("teleport.cluster-name", ValueType.string(), null, List.of(), List.of(),
-            "Teleport cluster name used to route through a Proxy; default: read from the credentials."),
+            "Cluster to route to through a Proxy; default: the one the identity's certificate names, else /webapi/find."),
 
     OUTPUT("output", ValueType.oneOf("fluentd", "s3", "file"), "fluentd", List.of(), List.of(),
             "Where events go: fluentd (HTTPS with mTLS), s3 (Panther's layout) or file (the same layout on disk)."),

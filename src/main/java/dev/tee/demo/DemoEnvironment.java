@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -34,12 +35,14 @@ public final class DemoEnvironment implements AutoCloseable {
     private final Path dir;
     private final FakeTeleport teleport;
     private final FluentdStandIn fluentd;
+    private final CertificateAuthority fluentdCa;
     private final Map<String, String> settings = new LinkedHashMap<>();
 
-    private DemoEnvironment(Path dir, FakeTeleport teleport, FluentdStandIn fluentd) {
+    private DemoEnvironment(Path dir, FakeTeleport teleport, FluentdStandIn fluentd, CertificateAuthority fluentdCa) {
         this.dir = dir;
         this.teleport = teleport;
         this.fluentd = fluentd;
+        this.fluentdCa = fluentdCa;
     }
 
     /** Starts both servers in {@code dir}; {@code fluentdOptions} may add e.g. a record file. */
@@ -63,11 +66,8 @@ public final class DemoEnvironment implements AutoCloseable {
             CertificateAuthority ca = CertificateAuthority.create("Demo Fluentd CA", KeyKind.EC, 0, VALIDITY);
             Certificate server = ca.leaf("localhost").dnsNames("localhost").ipAddresses("127.0.0.1")
                     .forServer().validFor(VALIDITY).issue();
-            Certificate client = ca.leaf("teleport-event-exporter").forClient().validFor(VALIDITY).issue();
             Files.writeString(dir.resolve("fluentd-ca.crt"), Pem.certificate(ca.certificate().x509()));
-            Files.writeString(dir.resolve("fluentd-client.crt"), Pem.certificate(client.x509()));
-            PrivateFiles.write(dir.resolve("fluentd-client.key"),
-                    Pem.privateKey(client.keyPair().getPrivate(), PemFormat.PKCS8, null));
+            writeFluentdClientCertificate(dir, ca);
 
             FluentdStandIn.Builder builder = FluentdStandIn.builder()
                     .clientCa(List.of(ca.certificate().x509()))
@@ -75,7 +75,7 @@ public final class DemoEnvironment implements AutoCloseable {
             fluentdOptions.accept(builder);
             FluentdStandIn fluentd = builder.build().start();
 
-            DemoEnvironment environment = new DemoEnvironment(dir, teleport, fluentd);
+            DemoEnvironment environment = new DemoEnvironment(dir, teleport, fluentd, ca);
             environment.settings.put("teleport.addr", teleport.address());
             environment.settings.put("teleport.identity", dir.resolve("identity").toString());
             environment.settings.put("storage", dir.resolve("storage").toString());
@@ -88,6 +88,26 @@ public final class DemoEnvironment implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot set up the demo environment in " + dir, e);
         }
+    }
+
+    /**
+     * Issues the exporter a new Fluentd client certificate and key from the same CA and writes them
+     * over the files the configuration names, as a renewal would; returns the new certificate.
+     */
+    public X509Certificate renewFluentdClientCertificate() {
+        try {
+            return writeFluentdClientCertificate(dir, fluentdCa);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the Fluentd client certificate in " + dir, e);
+        }
+    }
+
+    private static X509Certificate writeFluentdClientCertificate(Path dir, CertificateAuthority ca) throws IOException {
+        Certificate client = ca.leaf("teleport-event-exporter").forClient().validFor(VALIDITY).issue();
+        Files.writeString(dir.resolve("fluentd-client.crt"), Pem.certificate(client.x509()));
+        PrivateFiles.write(dir.resolve("fluentd-client.key"),
+                Pem.privateKey(client.keyPair().getPrivate(), PemFormat.PKCS8, null));
+        return client.x509();
     }
 
     public Path dir() {

@@ -40,6 +40,7 @@ public final class FakeIdentity {
     private PemFormat keyFormat = PemFormat.TRADITIONAL;
     private Instant notBefore = Instant.now().minusSeconds(60);
     private Instant notAfter = Instant.now().plus(Duration.ofHours(12));
+    private boolean namesCluster;
 
     FakeIdentity(String user, String clusterName, CertificateAuthority userCa, X509Certificate hostCa) {
         this.user = user;
@@ -75,6 +76,16 @@ public final class FakeIdentity {
     }
 
     /**
+     * Puts the cluster name in the certificate's subject attribute 1.3.9999.1.7, as Teleport does.
+     * Without it (the default) neither the certificate nor its CA names the cluster, so a client must
+     * ask the Proxy's /webapi/find which cluster to route to.
+     */
+    public FakeIdentity namingCluster() {
+        this.namesCluster = true;
+        return this;
+    }
+
+    /**
      * Writes an identity file in the layout of Teleport's writer (teleport-wire.md §2.2): key, SSH
      * certificate line, TLS certificate, SSH CA line, TLS CA.
      */
@@ -102,8 +113,13 @@ public final class FakeIdentity {
         return files;
     }
 
+    /** CN = user, O = role and, with {@link #namingCluster()}, the cluster in attribute 1.3.9999.1.7. */
     private Certificate issue() {
-        return userCa.leaf(user).organization(role).key(keyKind, 2048).validity(notBefore, notAfter).forClient().issue();
+        CertificateAuthority.Leaf leaf = userCa.leaf(user).organization(role);
+        if (namesCluster) {
+            leaf.teleportCluster(clusterName);
+        }
+        return leaf.key(keyKind, 2048).validity(notBefore, notAfter).forClient().issue();
     }
 
     private String privateKeyPem(Certificate certificate) {

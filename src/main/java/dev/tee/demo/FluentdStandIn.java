@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -34,6 +35,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.InflaterInputStream;
 
@@ -95,6 +97,7 @@ public final class FluentdStandIn implements AutoCloseable {
     private final AtomicLong connections = new AtomicLong();
     private final AtomicLong handshakes = new AtomicLong();
     private final AtomicLong refusedResumptions = new AtomicLong();
+    private final AtomicReference<X509Certificate> lastClientCertificate = new AtomicReference<>();
 
     private int failuresLeft;
     private int failureStatus;
@@ -233,6 +236,11 @@ public final class FluentdStandIn implements AutoCloseable {
     /** TLS handshakes completed: one per connection a client could use. */
     public long handshakeCount() {
         return handshakes.get();
+    }
+
+    /** The client certificate of the last TLS handshake completed. */
+    public Optional<X509Certificate> lastClientCertificate() {
+        return Optional.ofNullable(lastClientCertificate.get());
     }
 
     /** Connections refused because their ClientHello offered to resume a TLS session this run issued. */
@@ -389,6 +397,8 @@ public final class FluentdStandIn implements AutoCloseable {
         parameters.setNeedClientAuth(true);
         socket.setSSLParameters(parameters);
         socket.startHandshake();
+        // needClientAuth: a completed handshake has the client's certificate
+        lastClientCertificate.set((X509Certificate) socket.getSession().getPeerCertificates()[0]);
         handshakes.incrementAndGet();
         tls.ticketIssued().set(true);
         // nor does OpenSSL cache a session without a session id context when it verifies clients: a

@@ -124,16 +124,17 @@ public final class Observability {
         return factory;
     }
 
-    /** Teleport failing, the output failing, the export lagging: each DOWN past its threshold. */
+    /** Teleport failing, the output failing, the export lagging: each DOWN past its threshold; Teleport refusing us at once. */
     static List<ExporterCheck> checks(ExporterConfig config, ExporterMetrics metrics) {
         Duration unreachableAfter = config.duration(HEALTH_UNREACHABLE_AFTER);
         Duration maxLag = config.duration(HEALTH_MAX_LAG);
         return List.of(
                 new ExporterCheck("teleport", metrics, snapshot -> snapshot.teleportFailing()
-                        .filter(failing -> failing.duration().compareTo(unreachableAfter) >= 0)
-                        .map(failing -> "calls to Teleport have failed for " + format(failing.duration())
-                                + " (health.unreachable-after " + format(unreachableAfter) + "): "
-                                + failing.lastFailure())),
+                        .filter(failing -> failing.refusal() || failing.duration().compareTo(unreachableAfter) >= 0)
+                        .map(failing -> failing.refusal() ? "Teleport refuses the exporter: " + failing.lastFailure()
+                                : "calls to Teleport have failed for " + format(failing.duration())
+                                        + " (health.unreachable-after " + format(unreachableAfter) + "): "
+                                        + failing.lastFailure())),
                 new ExporterCheck("output", metrics, snapshot -> snapshot.outputFailing()
                         .filter(failing -> failing.duration().compareTo(unreachableAfter) >= 0)
                         .map(failing -> "the output has refused or not answered for " + format(failing.duration())

@@ -21,6 +21,7 @@ import io.grpc.Status;
  * Watches every call to Teleport and remembers since when they have been failing, for the health
  * check and the metrics: any answer from Teleport (a message, or a status such as NOT_FOUND) counts
  * as reachable; UNAVAILABLE, DEADLINE_EXCEEDED, refused credentials and the like count as failing.
+ * A refusal the client reports ({@link #refused}) counts as failing at once.
  */
 public final class TeleportReachability implements ClientInterceptor {
 
@@ -32,6 +33,7 @@ public final class TeleportReachability implements ClientInterceptor {
     private final Clock clock;
     private volatile Instant failingSince;
     private String lastFailure;
+    private String refusal;
 
     public TeleportReachability(Clock clock) {
         this.clock = clock;
@@ -72,8 +74,26 @@ public final class TeleportReachability implements ClientInterceptor {
         if (failingSince != null) { // a volatile read per message, the lock only after failures
             synchronized (this) {
                 failingSince = null;
+                refusal = null;
             }
         }
+    }
+
+    /**
+     * Teleport refuses the exporter (its certificate, its CA, its role) after having answered it:
+     * failing at once, whatever health.unreachable-after says, until Teleport answers again.
+     */
+    public synchronized void refused(String why) {
+        if (failingSince == null) {
+            failingSince = clock.instant();
+        }
+        refusal = why;
+        lastFailure = why;
+    }
+
+    /** Teleport accepts the exporter again. */
+    public synchronized void accepted() {
+        refusal = null;
     }
 
     private synchronized void failed(String why) {
@@ -83,9 +103,10 @@ public final class TeleportReachability implements ClientInterceptor {
         lastFailure = why;
     }
 
-    /** How long every call has been failing, and the last failure; empty while Teleport answers. */
+    /** How long every call has been failing, the last failure, and whether it is a refusal; empty while Teleport answers. */
     public synchronized Optional<Failing> failing() {
         return failingSince == null ? Optional.empty()
-                : Optional.of(new Failing(Duration.between(failingSince, clock.instant()), lastFailure));
+                : Optional.of(new Failing(Duration.between(failingSince, clock.instant()),
+                        refusal != null ? refusal : lastFailure, refusal != null));
     }
 }

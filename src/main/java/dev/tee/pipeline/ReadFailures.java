@@ -30,6 +30,10 @@ public final class ReadFailures {
             LOG.debug("Reading stopped: {}", failure.getMessage()); // the exporter is stopping
             return;
         }
+        if (failure instanceof TeleportException teleport && teleport.isRefusal()) {
+            LOG.debug("Reading refused: {}", failure.getMessage()); // the Teleport client said so at ERROR, once
+            return;
+        }
         String message = failure == null ? "unknown error" : failure.getMessage();
         if (!throttle.pass(message)) {
             return;

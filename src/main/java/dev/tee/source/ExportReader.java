@@ -27,6 +27,7 @@ import dev.tee.state.DeliveryLedger;
 import dev.tee.state.InFlight;
 import dev.tee.state.StateFile;
 import dev.tee.teleport.RetryDelay;
+import dev.tee.teleport.TeleportException;
 import dev.tee.teleport.proto.raw.RawExportEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -230,7 +231,9 @@ public final class ExportReader implements AuditSource, AutoCloseable {
 
     private RuntimeException failed(Chunk chunk, RuntimeException e) {
         chunk.pause = chunk.backoff.next();
-        if (failureWarnings.pass()) {
+        // a refusal was said once at ERROR by the Teleport client; an outage is said here at most every 20 s
+        boolean refusal = e instanceof TeleportException teleport && teleport.isRefusal();
+        if (!refusal && failureWarnings.pass()) {
             LOG.warn("Export of chunk {} of {} failed ({}); resuming from its last event in {} s", chunk.name,
                     chunk.day.date, e.getMessage(), Math.max(1, chunk.pause.toSeconds()));
         }

@@ -32,6 +32,19 @@ public final class IdentityFile {
     }
 
     public static TeleportCredentials load(Path file) {
+        return load(file, true);
+    }
+
+    /**
+     * The identity whatever its certificate's dates, for a file tbot renews
+     * ({@code teleport.refresh.enabled}): an expired one at the start is waited out, not refused, since
+     * Teleport's refusal of it says the same and a renewal cures it.
+     */
+    public static TeleportCredentials loadForRenewal(Path file) {
+        return load(file, false);
+    }
+
+    private static TeleportCredentials load(Path file, boolean validNow) {
         List<Block> blocks = blocks(file, PemFiles.read(KEY, file));
         if (blocks.isEmpty()) {
             throw error(file, "no PEM blocks: not a Teleport identity file");
@@ -67,7 +80,7 @@ public final class IdentityFile {
             authorities.addAll(certificates(file, block));
         }
         return TeleportCredentials.checked(chain, key, authorities, TeleportCredentials.Source.identityFile(file),
-                KEY, file);
+                KEY, file, validNow);
     }
 
     /** One PEM block: its 1-based position among the blocks, its type ("CERTIFICATE") and its text. */

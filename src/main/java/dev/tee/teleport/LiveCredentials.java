@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
  * place: a changed identity replaces the current one and is announced to a listener (the client
  * then connects anew), and a re-read that fails (a file caught mid-write, an expired or mismatched
  * certificate) keeps the current identity and logs one warning until a re-read succeeds again.
+ * Credentials read elsewhere (on SIGHUP) can replace the current ones too, reloading or not.
  */
 final class LiveCredentials implements AutoCloseable {
 
@@ -95,13 +96,37 @@ final class LiveCredentials implements AutoCloseable {
             failing = false;
             LOG.info("The Teleport identity in {} can be read again", loaded.source().certificateFile());
         }
-        if (sameIdentity(loaded, now)) {
+        if (!swap(loaded)) {
             return;
         }
-        current.set(loaded);
         LOG.info("Teleport identity renewed from {}: {} valid until {}; new connections use it",
                 loaded.source().certificateFile(),
                 loaded.certificateChain().get(0).getSubjectX500Principal().getName(), loaded.notAfter());
+        announceChange();
+    }
+
+    /**
+     * Uses {@code loaded} from now on, as a renewal found by a re-read would be (the caller logs it);
+     * false when it is the identity in use already.
+     */
+    boolean replace(TeleportCredentials loaded) {
+        if (!swap(loaded)) {
+            return false;
+        }
+        announceChange();
+        return true;
+    }
+
+    /** Sets {@code loaded} as the current identity unless it is that already: a re-read and a SIGHUP may race. */
+    private synchronized boolean swap(TeleportCredentials loaded) {
+        if (sameIdentity(loaded, current.get())) {
+            return false;
+        }
+        current.set(loaded);
+        return true;
+    }
+
+    private void announceChange() {
         try {
             onChange.run();
         } catch (RuntimeException e) {

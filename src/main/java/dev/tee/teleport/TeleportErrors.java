@@ -21,9 +21,9 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 
 /**
- * Turns a failed gRPC call into what the exporter can act on: a {@link ConfigException} when the
- * credentials cannot work with this server (nothing to retry), otherwise a {@link TeleportException}
- * whose code says whether to retry, fall back or skip.
+ * Turns a failed gRPC call into what the exporter can act on: a {@link TeleportRefusal} (a
+ * {@link ConfigException}) when the credentials cannot work with this server (nothing to retry),
+ * otherwise a {@link TeleportException} whose code says whether to retry, fall back or skip.
  */
 final class TeleportErrors {
 
@@ -37,6 +37,9 @@ final class TeleportErrors {
 
     /** gRPC's description when the peer closed the connection before the TLS handshake finished. */
     private static final String CLOSED_DURING_HANDSHAKE = "Connection closed while performing TLS negotiation";
+
+    /** gRPC's description when the server picked no ALPN protocol it speaks (h2). */
+    private static final String FAILED_ALPN = "Failed ALPN negotiation";
 
     private final TeleportRoute route;
     private final String address;
@@ -70,6 +73,7 @@ final class TeleportErrors {
             case PERMISSION_DENIED -> description.contains("client version")
                     ? new TeleportException(status.getCode(), "Teleport at " + address + " refused the exporter's"
                             + " client version (" + description + ")", e)
+                    : method.equals("Ping") ? deniedIdentity(description, e)
                     : new TeleportException(status.getCode(),
                             "Teleport denied access (" + description + "): " + requiredRights(method), e);
             case DEADLINE_EXCEEDED -> new TeleportException(status.getCode(),
@@ -82,6 +86,18 @@ final class TeleportErrors {
             default -> new TeleportException(status.getCode(),
                     "Teleport " + method + " failed (" + status.getCode() + "): " + description, e);
         };
+    }
+
+    /**
+     * Ping needs no rights beyond a valid identity, so a denial there is about the identity itself:
+     * a user that no longer exists, a lock in force on it, a role removed.
+     */
+    private TeleportRefusal deniedIdentity(String description, StatusRuntimeException e) {
+        TeleportCredentials credentials = this.credentials.get();
+        return new TeleportRefusal(TeleportRefusal.Reason.DENIED, credentials.source().certificateKey()
+                + ": Teleport at " + address + " denied the identity in " + credentials.source().certificateFile()
+                + " (" + description + "): check that its user exists and is not locked, and that its role allows"
+                + " resources event and session with verbs list and read", e);
     }
 
     /** What the exporter's role must allow for {@code method} (teleport-wire.md §2.1). */
@@ -112,19 +128,22 @@ final class TeleportErrors {
         }
         if (causes.stream().anyMatch(cause -> cause instanceof CertPathValidatorException
                 || message(cause).contains("PKIX path"))) {
-            return new ConfigException(credentials.source().authoritiesKey() + ": the Teleport server's certificate at "
+            return new TeleportRefusal(TeleportRefusal.Reason.UNTRUSTED_SERVER, credentials.source().authoritiesKey()
+                    + ": the Teleport server's certificate at "
                     + address + " is not signed by a CA in " + authoritiesFile(credentials)
                     + " (wrong cluster or wrong CA)", e);
         }
         if (causes.stream().anyMatch(cause -> message(cause).contains("No subject alternative")
                 || message(cause).contains("No name matching"))) {
-            return new ConfigException("teleport.addr: the server at " + address + " presented a certificate"
+            return new TeleportRefusal(TeleportRefusal.Reason.NOT_TELEPORT, "teleport.addr: the server at " + address
+                    + " presented a certificate"
                     + " without the name " + TeleportDialer.SERVER_NAME + ": it is not a Teleport Auth Service", e);
         }
         for (Throwable cause : causes) {
             String alert = clientCertificateAlert(message(cause));
             if (alert != null) {
-                return new ConfigException(credentials.source().certificateKey() + ": the Teleport server at "
+                return new TeleportRefusal(TeleportRefusal.Reason.CLIENT_CERTIFICATE,
+                        credentials.source().certificateKey() + ": the Teleport server at "
                         + address + " rejected the client certificate in " + credentials.source().certificateFile()
                         + " (TLS alert " + alert + "): " + rejectionHint(credentials, alert), e);
             }
@@ -142,6 +161,16 @@ final class TeleportErrors {
                     "TLS handshake with Teleport at " + address + " failed: " + detail(e), e);
         }
         return null;
+    }
+
+    /**
+     * Whether a direct dial failed because the server does not serve the Auth Service that way: it
+     * closed the connection during the handshake, or picked no h2 (a Proxy's web port does either,
+     * depending on what else it routes), so the Proxy route is the one to use at that address.
+     */
+    static boolean notAnAuthService(StatusRuntimeException e) {
+        String description = message(e.getStatus().getDescription());
+        return description.contains(CLOSED_DURING_HANDSHAKE) || description.contains(FAILED_ALPN);
     }
 
     private static String message(Throwable throwable) {

@@ -5,19 +5,16 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 
 import dev.tee.config.ConfigException;
 
 /**
- * How the exporter reaches the Teleport Auth Service: directly (port 3025), or through a Proxy web
+ * One way to reach the Teleport Auth Service: directly (usually port 3025), or through a Proxy web
  * port with TLS routing, where the ALPN value {@code teleport-auth@<hex cluster name>} asks the Proxy
- * to pipe the connection to that cluster's Auth Service (teleport-wire.md §2.4).
+ * to pipe the connection to that cluster's Auth Service (teleport-wire.md §2.4). Given only an
+ * address, the client races both ({@link DialRace}).
  */
 public final class TeleportRoute {
-
-    /** The Proxy web ports: 443 in real deployments, 3080 by default. */
-    public static final Set<Integer> PROXY_PORTS = Set.of(443, 3080);
 
     /** gRPC's ALPN protocol, which the Auth Service picks in both routes. */
     static final String H2 = "h2";
@@ -52,28 +49,6 @@ public final class TeleportRoute {
      */
     public static TeleportRoute proxy(String address) {
         return new TeleportRoute(address, true, Optional.empty());
-    }
-
-    /**
-     * The route for {@code teleport.addr} and the optional {@code teleport.cluster-name}:
-     * <ul>
-     *   <li>a cluster name given → through the Proxy at {@code address}, to that cluster;</li>
-     *   <li>else port 443 or 3080 (the Proxy web ports) → through the Proxy, to the cluster named by
-     *       its {@code /webapi/find};</li>
-     *   <li>else (3025 or any other port) → directly to the Auth Service.</li>
-     * </ul>
-     * A blank cluster name counts as none.
-     *
-     * @throws ConfigException when {@code address} is not host:port
-     */
-    public static TeleportRoute of(String address, Optional<String> clusterName) {
-        Optional<String> name = clusterName.map(String::strip).filter(n -> !n.isEmpty());
-        if (name.isPresent()) {
-            return proxy(address, name.get());
-        }
-        TeleportDialer.checkAddress(address);
-        int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
-        return PROXY_PORTS.contains(port) ? proxy(address) : direct(address);
     }
 
     public String address() {

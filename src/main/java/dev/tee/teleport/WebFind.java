@@ -8,6 +8,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,6 +61,11 @@ final class WebFind {
             response = http.send(HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json")
                     .GET().build(), HttpResponse.BodyHandlers.ofString());
         } catch (SSLHandshakeException e) {
+            if (!untrusted(e)) {
+                // e.g. an Auth Service, which wants a client certificate before it answers anything
+                throw new ConfigException("teleport.addr: " + proxyAddress + " is not a Teleport Proxy web port: the"
+                        + " TLS handshake for GET /webapi/find failed (" + e.getMessage() + ")", e);
+            }
             throw new ConfigException("teleport.addr: the web certificate of the Teleport Proxy at " + proxyAddress
                     + " is trusted neither by the system trust store nor by the cluster CA in "
                     + credentials.source().authoritiesFile() + " (" + e.getMessage() + ")", e);
@@ -106,6 +112,16 @@ final class WebFind {
                     + " through a Proxy only with TLS routing: point teleport.addr at the Auth Service (port 3025)");
         }
         return answer;
+    }
+
+    /** Whether our check of the server's certificate failed, rather than the server refusing us. */
+    private static boolean untrusted(SSLHandshakeException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof CertificateException || String.valueOf(cause.getMessage()).contains("PKIX")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The JDK's default roots plus the cluster CAs, checked by one trust manager (which checks host names too). */

@@ -37,7 +37,15 @@ public final class FreshSessions {
 
     /** A client context presenting {@code keyManager} (may be null) and trusting {@code trustManager}. */
     public static SSLContext sslContext(X509ExtendedKeyManager keyManager, X509TrustManager trustManager) {
-        Supplier<SSLContext> fresh = () -> TlsMaterial.sslContext(keyManager, trustManager);
+        return sslContext(() -> TlsMaterial.sslContext(keyManager, trustManager));
+    }
+
+    /**
+     * A client context whose every connection gets a context from {@code fresh}, which must return a
+     * new, initialised one each time: what it returns may change (new key material after a reload),
+     * and each connection keeps what it got when it was made.
+     */
+    public static SSLContext sslContext(Supplier<SSLContext> fresh) {
         SSLContext template = fresh.get();
         return new SSLContext(new Spi(template, fresh), template.getProvider(), template.getProtocol()) {
         };

@@ -17,8 +17,8 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tee.teleport.proto.raw.RawExportEvent;
-import dev.tee.config.ConfigException;
 import dev.tee.demo.EventGenerator;
+import dev.tee.demo.FakeIdentity;
 import dev.tee.demo.FakeTeleport;
 import dev.tee.teleport.proto.auditlog.EventExportChunk;
 import dev.tee.teleport.proto.auditlog.EventUnstructured;
@@ -124,14 +124,50 @@ class IdentityRefreshTest {
         fake.stop();
         fake.restart();
 
+        // Teleport answered this client before: the refusal is retried (a renewal cures it), not fatal
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThatThrownBy(client::ping)
-                .isInstanceOf(ConfigException.class)
+                .isInstanceOfSatisfying(TeleportException.class, e -> assertThat(e.isRefusal()).isTrue())
                 .hasMessage("teleport.identity: the Teleport server at " + fake.address() + " rejected the client"
                         + " certificate in " + file + " (TLS alert certificate_expired): it expired at " + notAfter
                         + " and " + file + " has not been renewed since; check that tbot (or whatever renews it) is"
                         + " running"));
         // re-reading the expired file fails too, and the client keeps what it had
         await().atMost(Duration.ofSeconds(10)).until(() -> client.failedIdentityRefreshes() > 0);
+    }
+
+    /** SIGHUP: credentials read again replace the ones in use, refreshed or not, from the next call on. */
+    @Test
+    void credentialsReadAgainServeTheNextCallsWithoutARefresh() {
+        FakeTeleport fake = open(FakeTeleport.builder().start());
+        FakeIdentity.KeyPairFiles trio = fake.identity("exporter").writeKeyPair(dir, "first");
+        TeleportCredentials first = TeleportCredentials.fromFiles(trio.ca(), trio.cert(), trio.key());
+        TeleportClient client = open(TeleportClient.builder().route(TeleportRoute.direct(fake.address()))
+                .credentials(first).build());
+        client.ping();
+        assertThat(fake.lastClientCertificate()).contains(first.certificateChain().get(0));
+
+        Path file = fake.writeIdentityFile(dir.resolve("identity"), "exporter", Duration.ofHours(1));
+        TeleportCredentials renewed = IdentityFile.load(file);
+        assertThat(client.useCredentials(renewed)).isTrue();
+        assertThat(client.useCredentials(IdentityFile.load(file))).as("the same identity again").isFalse();
+
+        assertThat(client.ping().getClusterName()).isEqualTo(fake.clusterName());
+        assertThat(fake.lastClientCertificate()).contains(renewed.certificateChain().get(0));
+        assertThat(client.credentials()).isSameAs(renewed);
+    }
+
+    @Test
+    void anIdentityFileReadBeforeIsNotReadAgainToStart() throws Exception {
+        FakeTeleport fake = open(FakeTeleport.builder().start());
+        Path file = fake.writeIdentityFile(dir.resolve("identity"), "exporter", Duration.ofHours(1));
+        TeleportCredentials loaded = IdentityFile.load(file);
+        Files.writeString(file, "changed since it was read\n");
+
+        TeleportClient client = open(TeleportClient.builder().route(TeleportRoute.direct(fake.address()))
+                .identityFile(file, loaded).refreshEvery(Duration.ofHours(1)).build());
+
+        assertThat(client.credentials()).isSameAs(loaded);
+        assertThat(client.ping().getClusterName()).isEqualTo(fake.clusterName());
     }
 
     @Test

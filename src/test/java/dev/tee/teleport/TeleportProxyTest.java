@@ -195,22 +195,6 @@ class TeleportProxyTest {
     }
 
     @Test
-    void routeRuleClusterNameOrProxyPortMeansProxy() {
-        assertThat(TeleportRoute.of("auth.example.com:3025", Optional.empty()))
-                .isEqualTo(TeleportRoute.direct("auth.example.com:3025"));
-        assertThat(TeleportRoute.of("teleport.example.com:443", Optional.empty()))
-                .isEqualTo(TeleportRoute.proxy("teleport.example.com:443"));
-        assertThat(TeleportRoute.of("teleport.example.com:3080", Optional.of("  ")))
-                .isEqualTo(TeleportRoute.proxy("teleport.example.com:3080"));
-        assertThat(TeleportRoute.of("lb.internal:8443", Optional.of("example.com")))
-                .isEqualTo(TeleportRoute.proxy("lb.internal:8443", "example.com"));
-        assertThat(TeleportRoute.of("lb.internal:8443", Optional.of("example.com")).viaProxy()).isTrue();
-        assertThat(TeleportRoute.of("auth.example.com:3025", Optional.empty()).viaProxy()).isFalse();
-        assertThatThrownBy(() -> TeleportRoute.of("teleport.example.com", Optional.of("example.com")))
-                .isInstanceOf(ConfigException.class).hasMessageStartingWith("teleport.addr: ");
-    }
-
-    @Test
     void alpnRoutingValueIsTheLowercaseHexOfTheUtf8ClusterName() {
         assertThat(TeleportRoute.authProtocol("example.com"))
                 .isEqualTo("teleport-auth@6578616d706c652e636f6d.teleport.cluster.local");

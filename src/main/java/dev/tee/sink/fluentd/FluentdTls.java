@@ -26,6 +26,8 @@ import org.apache.camel.support.jsse.SSLContextParameters;
  * built from our PEM files: the client certificate and its key (plain or encrypted), and the CA
  * that signs Fluentd's certificate (else the JVM's trust store). Its context never resumes a TLS
  * session, which real Fluentd refuses (see {@link FreshSessions}); the endpoint checks host names.
+ * {@link #renewFrom} swaps in newly read files: connections made from then on present the new
+ * certificate and trust the new CA, pooled ones keep what they were made with until they close.
  */
 public final class FluentdTls extends SSLContextParameters {
 
@@ -35,13 +37,20 @@ public final class FluentdTls extends SSLContextParameters {
     static final String CA_KEY = "forward.fluentd.ca";
 
     private final SSLContext context;
-    private final String trustSource;
-    private final boolean presentsCertificate;
+    private volatile Material material;
 
-    private FluentdTls(SSLContext context, String trustSource, boolean presentsCertificate) {
-        this.context = context;
-        this.trustSource = trustSource;
-        this.presentsCertificate = presentsCertificate;
+    /** What one reading of the files gave; {@code identity} and {@code certFile} are null without a certificate. */
+    private record Material(X509ExtendedKeyManager identity, X509TrustManager trust, String trustSource,
+            Path certFile) {
+    }
+
+    private FluentdTls(Material material) {
+        this.material = material;
+        // every connection takes the material current when it is made
+        this.context = FreshSessions.sslContext(() -> {
+            Material now = this.material;
+            return TlsMaterial.sslContext(now.identity(), now.trust());
+        });
     }
 
     public static Builder builder() {
@@ -56,12 +65,33 @@ public final class FluentdTls extends SSLContextParameters {
 
     /** Where the trusted CAs come from, for messages: forward.fluentd.ca and its file, or the JVM's store. */
     String trustSource() {
-        return trustSource;
+        return material.trustSource();
     }
 
     /** Whether a client certificate is presented (Fluentd with client_cert_auth refuses a client without one). */
     boolean presentsCertificate() {
-        return presentsCertificate;
+        return material.identity() != null;
+    }
+
+    /**
+     * From now on, new connections use what {@code loaded} read (a {@link Builder#build()} of the
+     * same keys after the files changed); connections already open keep their certificate.
+     */
+    public void renewFrom(FluentdTls loaded) {
+        material = loaded.material;
+    }
+
+    /** The client certificate's file, subject and expiry, and the trusted CAs' source: no secret. */
+    public String describe() {
+        Material now = material;
+        if (now.identity() == null) {
+            return "no client certificate, trusting " + now.trustSource();
+        }
+        // TlsMaterial's key manager presents its one chain whatever the server asks for
+        X509ExtendedKeyManager identity = now.identity();
+        X509Certificate leaf = identity.getCertificateChain(identity.chooseClientAlias(null, null, null))[0];
+        return "client certificate " + now.certFile() + " (" + leaf.getSubjectX500Principal().getName()
+                + ", valid until " + leaf.getNotAfter().toInstant() + "), trusting " + now.trustSource();
     }
 
     /** The client certificate, key and CA, checked and loaded by {@link #build()}. */
@@ -126,7 +156,7 @@ public final class FluentdTls extends SSLContextParameters {
             if (passphrase != null) {
                 Arrays.fill(passphrase, '\0');
             }
-            return new FluentdTls(FreshSessions.sslContext(identity, trust), trustSource, identity != null);
+            return new FluentdTls(new Material(identity, trust, trustSource, cert));
         }
 
         private static X509TrustManager defaultTrust() {

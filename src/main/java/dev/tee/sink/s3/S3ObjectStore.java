@@ -84,6 +84,11 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
             if (isBlank(bucket)) {
                 throw new ConfigException("forward.s3.bucket: must be set");
             }
+            if (bucket.contains("/") || bucket.contains(":") || bucket.chars().anyMatch(Character::isWhitespace)) {
+                // "s3://bucket/prefix" or "bucket/prefix" would only fail at the first PUT
+                throw new ConfigException("forward.s3.bucket: \"" + bucket + "\" is not a bucket name: give the name"
+                        + " alone (a key prefix goes in forward.s3.prefix)");
+            }
             if (isBlank(region)) {
                 throw new ConfigException("forward.s3.region: must be set");
             }

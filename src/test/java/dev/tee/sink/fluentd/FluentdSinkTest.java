@@ -432,6 +432,38 @@ class FluentdSinkTest {
                 .hasMessage("forward.fluentd.cert: required with forward.fluentd.key (" + pki.clientKeyFile() + ")");
     }
 
+    /** SIGHUP's reload: new connections present the renewed certificate, pooled ones keep theirs until they close. */
+    @Test
+    void renewedFilesServeTheNextConnectionsAndPooledOnesKeepTheirCertificate() {
+        FluentdTls tls = clientBuilder().build();
+        Delivery sink = delivery(tls, 4, FluentdConnections.RESPONSE_TIMEOUT, BatchMode.BATCH, dir.resolve("state"));
+        sink.deliver(new Batch(fixtureEvents().subList(0, 2)));
+        assertThat(standIn.lastClientCertificate()).contains(pki.client().x509());
+
+        var renewed = pki.ca().leaf("renewed-client").forClient().issue();
+        tls.renewFrom(clientBuilder().cert(pki.writeCertificate("renewed.crt", renewed))
+                .key(pki.writeKey("renewed.key", renewed, PemFormat.PKCS8, null)).build());
+        assertThat(tls.describe()).contains("renewed.crt", "CN=renewed-client", "forward.fluentd.ca (" + pki.caFile());
+        long handshakes = standIn.handshakeCount();
+        sink.deliver(new Batch(fixtureEvents().subList(2, 4)));
+        assertThat(standIn.handshakeCount()).as("the pooled connection carried it").isEqualTo(handshakes);
+        assertThat(standIn.lastClientCertificate()).contains(pki.client().x509());
+
+        standIn.stop(); // closes the pooled connections, as Fluentd's keep-alive timeout would
+        standIn.start();
+        Batch next = new Batch(fixtureEvents().subList(4, 6));
+        for (int attempt = 0; !next.allSettled() && attempt < 3; attempt++) {
+            try {
+                sink.deliver(next);
+            } catch (FluentdUnavailableException e) {
+                // the pool may lend the connection the stand-in just closed, once
+            }
+        }
+        assertThat(next.allSettled()).isTrue();
+        assertThat(standIn.lastClientCertificate()).contains(renewed.x509());
+        assertThat(standIn.eventCount()).isEqualTo(6);
+    }
+
     @Test
     void readsTheBatchModeFromConfiguration() {
         assertThat(BatchMode.of("single")).isEqualTo(BatchMode.SINGLE);
