@@ -30,7 +30,7 @@ import dev.tee.teleport.ServerStream;
 import dev.tee.teleport.TeleportClient;
 import dev.tee.teleport.TeleportException;
 import dev.tee.teleport.proto.auditlog.EventExportChunk;
-import dev.tee.teleport.proto.auditlog.ExportEventUnstructured;
+import dev.tee.teleport.proto.raw.RawExportEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -128,7 +128,7 @@ final class ReadPaths {
 
             @Override
             public ExportReader.ChunkStream export(LocalDate date, String chunk, String cursor) {
-                ServerStream<ExportEventUnstructured> stream = teleport.exportUnstructuredEvents(midnight(date), chunk, cursor);
+                ServerStream<RawExportEvent> stream = teleport.exportUnstructuredEvents(midnight(date), chunk, cursor);
                 return new ExportReader.ChunkStream() {
                     @Override
                     public boolean hasNext() {
@@ -136,7 +136,7 @@ final class ReadPaths {
                     }
 
                     @Override
-                    public ExportEventUnstructured next() {
+                    public RawExportEvent next() {
                         return stream.next();
                     }
 

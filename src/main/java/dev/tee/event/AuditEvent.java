@@ -2,14 +2,16 @@ package dev.tee.event;
 
 import java.time.Instant;
 
+import java.nio.charset.StandardCharsets;
+
 import com.google.protobuf.Struct;
-import com.google.protobuf.Value;
 import dev.tee.state.Receipt;
 
 /**
  * One Teleport audit (or session) event as read from the Auth Service: its id, type, time, index and
- * the whole event as a protobuf Struct, plus the receipt that tells its reader's delivery ledger when
- * it has been acknowledged.
+ * the whole event as the wire bytes of the protobuf Struct it came in (decoded only where printed or
+ * read, see {@link StructBytes}), plus the receipt that tells its reader's delivery ledger when it has
+ * been acknowledged.
  */
 public final class AuditEvent {
 
@@ -17,7 +19,7 @@ public final class AuditEvent {
     private final String type;
     private final Instant time;
     private final long index;
-    private final Struct fields;
+    private final byte[] struct;
     private final Receipt receipt;
     private volatile byte[] json;
 
@@ -27,11 +29,16 @@ public final class AuditEvent {
     }
 
     public AuditEvent(String id, String type, Instant time, long index, Struct fields, Receipt receipt) {
+        this(id, type, time, index, fields.toByteArray(), receipt);
+    }
+
+    /** {@code struct} is the wire form of the event's Struct, which this event now owns. */
+    public AuditEvent(String id, String type, Instant time, long index, byte[] struct, Receipt receipt) {
         this.id = id;
         this.type = type;
         this.time = time;
         this.index = index;
-        this.fields = fields;
+        this.struct = struct;
         this.receipt = receipt;
     }
 
@@ -51,8 +58,9 @@ public final class AuditEvent {
         return index;
     }
 
-    public Struct fields() {
-        return fields;
+    /** The wire bytes of the event's Struct; not a copy: do not change them. */
+    public byte[] struct() {
+        return struct;
     }
 
     /** Settles the event in its reader's ledger. */
@@ -62,21 +70,21 @@ public final class AuditEvent {
 
     /** A top-level string field of the event, or null when absent or not a string. */
     public String stringField(String name) {
-        Value value = fields.getFieldsMap().get(name);
-        return value != null && value.hasStringValue() ? value.getStringValue() : null;
+        long value = StructBytes.find(struct, name.getBytes(StandardCharsets.UTF_8));
+        return value < 0 ? null : StructBytes.string(struct, value);
     }
 
     /** A top-level boolean field, or null when absent or not a boolean. */
     public Boolean boolField(String name) {
-        Value value = fields.getFieldsMap().get(name);
-        return value != null && value.hasBoolValue() ? value.getBoolValue() : null;
+        long value = StructBytes.find(struct, name.getBytes(StandardCharsets.UTF_8));
+        return value < 0 ? null : StructBytes.bool(struct, value);
     }
 
-    /** The event as the Go event handler sends it to Fluentd (see {@link EventJson#goJson}). */
+    /** The event as the Go event handler sends it to Fluentd (see {@link StructBytes#goJson}). */
     public byte[] json() {
         byte[] bytes = json;
         if (bytes == null) {
-            bytes = EventJson.goJson(fields);
+            bytes = StructBytes.goJson(struct);
             json = bytes;
         }
         return bytes;

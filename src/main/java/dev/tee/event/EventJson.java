@@ -1,10 +1,7 @@
 package dev.tee.event;
 
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.io.schubfach.DoubleToDecimal;
@@ -21,7 +18,8 @@ import com.google.protobuf.Value;
  * <p>Teleport marshals an event to JSON and parses that into a Struct, so every number becomes a
  * double (teleport-wire.md §1.1). The Go event handler re-serialises the Struct with protojson, which
  * writes object keys sorted at every level, numbers like JavaScript and strings with minimal escaping
- * (fluentd-s3-panther.md §2.5b). {@link #goJson} reproduces that output exactly.
+ * (fluentd-s3-panther.md §2.5b). {@link StructBytes} reproduces that output exactly, from the Struct's
+ * wire bytes; {@link #goJson} is the same for a Struct object.
  */
 public final class EventJson {
 
@@ -60,82 +58,9 @@ public final class EventJson {
         return value.build();
     }
 
-    /** How a printed Struct writes numbers: the one thing that tells its two styles apart. */
-    @FunctionalInterface
-    public interface NumberStyle {
-        void write(double number, StringBuilder out);
-    }
-
-    /** Go's protojson numbers ({@link #goJson}); Fluentd's are {@code PantherLine}'s. */
-    public static final NumberStyle GO_NUMBERS = EventJson::writeNumber;
-
     /** The event as Go's protojson writes a Struct: compact, keys sorted at every level. */
     public static byte[] goJson(Struct struct) {
-        StringBuilder out = new StringBuilder(256);
-        writeStruct(struct.getFieldsMap(), GO_NUMBERS, out);
-        return out.toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** Keys in Go's order: by UTF-8 bytes, which is the order of code points. */
-    public static List<String> sortedKeys(Map<String, ?> map) {
-        List<String> keys = new ArrayList<>(map.keySet());
-        keys.sort(EventJson::compareCodePoints);
-        return keys;
-    }
-
-    private static int compareCodePoints(String a, String b) {
-        int i = 0;
-        int j = 0;
-        while (i < a.length() && j < b.length()) {
-            int ca = a.codePointAt(i);
-            int cb = b.codePointAt(j);
-            if (ca != cb) {
-                return Integer.compare(ca, cb);
-            }
-            i += Character.charCount(ca);
-            j += Character.charCount(cb);
-        }
-        return Integer.compare(a.length() - i, b.length() - j);
-    }
-
-    /**
-     * Writes {@code value} compact, object keys sorted at every level, strings escaped as both protojson
-     * and Fluentd's Oj write them, numbers in {@code numbers}' style.
-     */
-    public static void writeValue(Value value, NumberStyle numbers, StringBuilder out) {
-        switch (value.getKindCase()) {
-            case STRUCT_VALUE -> writeStruct(value.getStructValue().getFieldsMap(), numbers, out);
-            case LIST_VALUE -> {
-                out.append('[');
-                List<Value> values = value.getListValue().getValuesList();
-                for (int i = 0; i < values.size(); i++) {
-                    if (i > 0) {
-                        out.append(',');
-                    }
-                    writeValue(values.get(i), numbers, out);
-                }
-                out.append(']');
-            }
-            case NUMBER_VALUE -> numbers.write(value.getNumberValue(), out);
-            case STRING_VALUE -> writeString(value.getStringValue(), out);
-            case BOOL_VALUE -> out.append(value.getBoolValue());
-            default -> out.append("null");
-        }
-    }
-
-    private static void writeStruct(Map<String, Value> fields, NumberStyle numbers, StringBuilder out) {
-        out.append('{');
-        boolean first = true;
-        for (String key : sortedKeys(fields)) {
-            if (!first) {
-                out.append(',');
-            }
-            first = false;
-            writeString(key, out);
-            out.append(':');
-            writeValue(fields.get(key), numbers, out);
-        }
-        out.append('}');
+        return StructBytes.goJson(struct.toByteArray());
     }
 
     /**
@@ -171,35 +96,5 @@ public final class EventJson {
             out.append('.').append(digits, 1, digits.length());
         }
         out.append('e').append(exponent < 0 ? '-' : '+').append(Math.abs(exponent));
-    }
-
-    /**
-     * A string as protojson escapes it, which is also how Oj writes it in compat mode (its "JSON
-     * standard" escape table): '"', '\\' and the control characters are escaped, \b \t \n \f \r in
-     * short form, the others as six-character escapes in lowercase hex; everything else, including '/',
-     * '<', '&', DEL, U+2028 and all non-ASCII, is written raw.
-     */
-    public static void writeString(String text, StringBuilder out) {
-        out.append('"');
-        int clean = 0;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c >= 0x20 && c != '"' && c != '\\') {
-                continue;
-            }
-            out.append(text, clean, i);
-            clean = i + 1;
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\b' -> out.append("\\b");
-                case '\t' -> out.append("\\t");
-                case '\n' -> out.append("\\n");
-                case '\f' -> out.append("\\f");
-                case '\r' -> out.append("\\r");
-                default -> out.append("\\u00").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 0xf, 16));
-            }
-        }
-        out.append(text, clean, text.length()).append('"');
     }
 }

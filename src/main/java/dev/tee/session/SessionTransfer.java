@@ -11,7 +11,7 @@ import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
 import dev.tee.teleport.ServerStream;
 import dev.tee.teleport.TeleportClient;
-import dev.tee.teleport.proto.auditlog.EventUnstructured;
+import dev.tee.teleport.proto.raw.RawEvent;
 
 /**
  * Copies one session recording from Teleport to the output, from an index to its end:
@@ -77,12 +77,12 @@ final class SessionTransfer {
         List<AuditEvent> events = new ArrayList<>();
         long bytes = 0;
         long afterLast = fromIndex;
-        try (ServerStream<EventUnstructured> stream = teleport.streamSessionEvents(sessionId, startIndex(fromIndex))) {
+        try (ServerStream<RawEvent> stream = teleport.streamSessionEvents(sessionId, startIndex(fromIndex))) {
             while (stream.hasNext()) {
                 if (stopping.getAsBoolean()) {
                     return Outcome.STOPPED;
                 }
-                EventUnstructured item = stream.next();
+                RawEvent item = stream.next();
                 afterLast = Math.max(afterLast, item.getIndex() + 1);
                 if (skipTypes.contains(item.getType())) {
                     if (events.isEmpty()) {
@@ -91,7 +91,7 @@ final class SessionTransfer {
                     continue;
                 }
                 events.add(toEvent(item));
-                bytes += item.getUnstructured().getSerializedSize();
+                bytes += item.getUnstructured().size();
                 if (events.size() >= output.batchEvents() || bytes >= MAX_BATCH_BYTES) {
                     send(new Batch(events), afterLast);
                     events = new ArrayList<>();
@@ -118,9 +118,9 @@ final class SessionTransfer {
         return (int) index;
     }
 
-    private static AuditEvent toEvent(EventUnstructured item) {
+    private static AuditEvent toEvent(RawEvent item) {
         Timestamp time = item.getTime();
         return new AuditEvent(item.getId(), item.getType(), Instant.ofEpochSecond(time.getSeconds(), time.getNanos()),
-                item.getIndex(), item.getUnstructured());
+                item.getIndex(), item.getUnstructured().toByteArray(), dev.tee.state.Receipt.NONE);
     }
 }

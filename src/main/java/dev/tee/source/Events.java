@@ -4,7 +4,7 @@ import java.time.Instant;
 
 import dev.tee.event.AuditEvent;
 import dev.tee.state.Receipt;
-import dev.tee.teleport.proto.auditlog.EventUnstructured;
+import dev.tee.teleport.proto.raw.RawEvent;
 
 /** Turns Teleport's unstructured events into the pipeline's {@link AuditEvent}s. */
 final class Events {
@@ -12,8 +12,8 @@ final class Events {
     private Events() {
     }
 
-    static AuditEvent toAuditEvent(EventUnstructured item, Receipt receipt) {
+    static AuditEvent toAuditEvent(RawEvent item, Receipt receipt) {
         Instant time = Instant.ofEpochSecond(item.getTime().getSeconds(), item.getTime().getNanos());
-        return new AuditEvent(item.getId(), item.getType(), time, item.getIndex(), item.getUnstructured(), receipt);
+        return new AuditEvent(item.getId(), item.getType(), time, item.getIndex(), item.getUnstructured().toByteArray(), receipt);
     }
 }

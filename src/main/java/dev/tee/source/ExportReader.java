@@ -28,7 +28,7 @@ import dev.tee.state.InFlight;
 import dev.tee.state.StateFile;
 import dev.tee.teleport.RetryDelay;
 import dev.tee.teleport.TeleportException;
-import dev.tee.teleport.proto.auditlog.ExportEventUnstructured;
+import dev.tee.teleport.proto.raw.RawExportEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,13 +64,13 @@ public final class ExportReader implements AuditSource, AutoCloseable {
     }
 
     /** A chunk's events as they stream in; closing it cancels the stream on the server. */
-    public interface ChunkStream extends Iterator<ExportEventUnstructured>, AutoCloseable {
+    public interface ChunkStream extends Iterator<RawExportEvent>, AutoCloseable {
         @Override
         void close();
     }
 
     /** One event of a chunk as Teleport streamed it, before {@link #read} hands it on. */
-    public record ChunkEvent(Chunk chunk, ExportEventUnstructured item) {
+    public record ChunkEvent(Chunk chunk, RawExportEvent item) {
     }
 
     private final ExportApi api;
@@ -197,7 +197,7 @@ public final class ExportReader implements AuditSource, AutoCloseable {
      */
     public AuditEvent read(ChunkEvent read) {
         Chunk chunk = read.chunk();
-        ExportEventUnstructured item = read.item();
+        RawExportEvent item = read.item();
         AuditEvent event = Events.toAuditEvent(item.getEvent(), chunk.ledger.track(item.getCursor()));
         chunk.readCursor = item.getCursor();
         chunk.backoff.reset(); // the stream gave an event: a later cut is a new fault, not a longer outage

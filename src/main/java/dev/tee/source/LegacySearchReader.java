@@ -10,8 +10,8 @@ import java.util.function.Function;
 import com.google.protobuf.Timestamp;
 import dev.tee.event.AuditEvent;
 import dev.tee.state.DeliveryLedger;
-import dev.tee.teleport.proto.auditlog.EventUnstructured;
-import dev.tee.teleport.proto.auditlog.EventsUnstructured;
+import dev.tee.teleport.proto.raw.RawEvent;
+import dev.tee.teleport.proto.raw.RawEvents;
 import dev.tee.teleport.proto.auditlog.GetUnstructuredEventsRequest;
 import dev.tee.teleport.proto.auditlog.Order;
 import org.slf4j.Logger;
@@ -31,7 +31,7 @@ public final class LegacySearchReader implements AuditSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(LegacySearchReader.class);
 
-    private final Function<GetUnstructuredEventsRequest, EventsUnstructured> search;
+    private final Function<GetUnstructuredEventsRequest, RawEvents> search;
     private final DeliveryLedger<LegacyCursor> ledger;
     private final Duration windowSize;
     private final int pageSize;
@@ -44,7 +44,7 @@ public final class LegacySearchReader implements AuditSource {
     private volatile boolean caughtUp;
     private volatile Instant readPosition;
 
-    public LegacySearchReader(Function<GetUnstructuredEventsRequest, EventsUnstructured> search,
+    public LegacySearchReader(Function<GetUnstructuredEventsRequest, RawEvents> search,
             DeliveryLedger<LegacyCursor> ledger, LegacyCursor resumeAt, Duration windowSize, int pageSize,
             List<String> types, Clock clock) {
         this.search = search;
@@ -105,7 +105,7 @@ public final class LegacySearchReader implements AuditSource {
         // on a boundary belongs to one window only.
         Instant windowEnd = windowInPast ? fullWindowEnd.minusNanos(1) : now;
 
-        EventsUnstructured response = search.apply(GetUnstructuredEventsRequest.newBuilder()
+        RawEvents response = search.apply(GetUnstructuredEventsRequest.newBuilder()
                 .setNamespace("default")
                 .setStartDate(timestamp(windowStart))
                 .setEndDate(timestamp(windowEnd))
@@ -115,9 +115,9 @@ public final class LegacySearchReader implements AuditSource {
                 .setOrder(Order.ORDER_ASCENDING)
                 .build());
 
-        List<EventUnstructured> items = unseen(response.getItemsList());
+        List<RawEvent> items = unseen(response.getItemsList());
         List<AuditEvent> events = new ArrayList<>(items.size());
-        for (EventUnstructured item : items) {
+        for (RawEvent item : items) {
             events.add(Events.toAuditEvent(item, ledger.track(new LegacyCursor(windowStart, pageKey, item.getId()))));
         }
         if (!items.isEmpty()) {
@@ -142,7 +142,7 @@ public final class LegacySearchReader implements AuditSource {
     }
 
     /** The page's events after the last one already handled; all of them if that one is not on the page. */
-    private List<EventUnstructured> unseen(List<EventUnstructured> items) {
+    private List<RawEvent> unseen(List<RawEvent> items) {
         if (skipThrough == null) {
             return items;
         }

@@ -9,4 +9,10 @@ import dev.tee.event.AuditEvent;
  * route sleeps `timeout` before asking again).
  */
 public record Page(List<AuditEvent> events, boolean caughtUp) {
+
+    /** Short: a page is read, logged and compared per request, its events are not. */
+    @Override
+    public String toString() {
+        return "page of " + events.size() + " events" + (caughtUp ? ", caught up" : "");
+    }
 }

@@ -14,14 +14,14 @@ import java.util.function.Supplier;
 import com.google.protobuf.Timestamp;
 import dev.tee.teleport.proto.auditlog.AuditLogServiceGrpc;
 import dev.tee.teleport.proto.auditlog.EventExportChunk;
-import dev.tee.teleport.proto.auditlog.EventUnstructured;
-import dev.tee.teleport.proto.auditlog.EventsUnstructured;
-import dev.tee.teleport.proto.auditlog.ExportEventUnstructured;
 import dev.tee.teleport.proto.auditlog.ExportUnstructuredEventsRequest;
 import dev.tee.teleport.proto.auditlog.GetEventExportChunksRequest;
 import dev.tee.teleport.proto.auditlog.GetUnstructuredEventsRequest;
 import dev.tee.teleport.proto.auditlog.StreamUnstructuredSessionEventsRequest;
 import dev.tee.teleport.proto.auth.AuthServiceGrpc;
+import dev.tee.teleport.proto.raw.RawEvent;
+import dev.tee.teleport.proto.raw.RawEvents;
+import dev.tee.teleport.proto.raw.RawExportEvent;
 import dev.tee.teleport.proto.auth.PingRequest;
 import dev.tee.teleport.proto.auth.PingResponse;
 import dev.tee.teleport.proto.types.LockV2;
@@ -37,6 +37,8 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ClientCalls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +58,15 @@ import org.slf4j.LoggerFactory;
 public final class TeleportClient implements AutoCloseable {
 
     public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(30);
+
+    // Teleport's methods, answered in the raw twins of its messages (raw_events.proto): each event's
+    // Struct stays bytes until it is printed, off the reading thread.
+    private static final MethodDescriptor<GetUnstructuredEventsRequest, RawEvents> SEARCH =
+            rawAnswers(AuditLogServiceGrpc.getGetUnstructuredEventsMethod(), RawEvents.getDefaultInstance());
+    private static final MethodDescriptor<StreamUnstructuredSessionEventsRequest, RawEvent> SESSION =
+            rawAnswers(AuditLogServiceGrpc.getStreamUnstructuredSessionEventsMethod(), RawEvent.getDefaultInstance());
+    private static final MethodDescriptor<ExportUnstructuredEventsRequest, RawExportEvent> EXPORT =
+            rawAnswers(AuditLogServiceGrpc.getExportUnstructuredEventsMethod(), RawExportEvent.getDefaultInstance());
 
     private static final Logger LOG = LoggerFactory.getLogger(TeleportClient.class);
 
@@ -255,16 +266,16 @@ public final class TeleportClient implements AutoCloseable {
     }
 
     /** One page of the audit log (the legacy read path); page on with the response's last_key. */
-    public EventsUnstructured getUnstructuredEvents(GetUnstructuredEventsRequest request) {
-        return unary("GetUnstructuredEvents", () -> withDeadline(auditLog()).getUnstructuredEvents(request));
+    public RawEvents getUnstructuredEvents(GetUnstructuredEventsRequest request) {
+        return unary("GetUnstructuredEvents", () -> ClientCalls.blockingUnaryCall(channel(), SEARCH,
+                CallOptions.DEFAULT.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS), request));
     }
 
     /** The events of one recorded session with index ≥ {@code startIndex}; NOT_FOUND while it is not uploaded. */
-    public ServerStream<EventUnstructured> streamSessionEvents(String sessionId, int startIndex) {
+    public ServerStream<RawEvent> streamSessionEvents(String sessionId, int startIndex) {
         StreamUnstructuredSessionEventsRequest request = StreamUnstructuredSessionEventsRequest.newBuilder()
                 .setSessionId(sessionId).setStartIndex(startIndex).build();
-        return stream("StreamUnstructuredSessionEvents", AuditLogServiceGrpc.getStreamUnstructuredSessionEventsMethod(),
-                request);
+        return stream("StreamUnstructuredSessionEvents", SESSION, request);
     }
 
     /** The export chunks of the UTC date of {@code date}; UNIMPLEMENTED when the backend cannot export. */
@@ -274,10 +285,10 @@ public final class TeleportClient implements AutoCloseable {
     }
 
     /** The events of one export chunk, after {@code cursor} (empty: from the start of the chunk). */
-    public ServerStream<ExportEventUnstructured> exportUnstructuredEvents(Instant date, String chunk, String cursor) {
+    public ServerStream<RawExportEvent> exportUnstructuredEvents(Instant date, String chunk, String cursor) {
         ExportUnstructuredEventsRequest request = ExportUnstructuredEventsRequest.newBuilder()
                 .setDate(timestamp(date)).setChunk(chunk).setCursor(cursor == null ? "" : cursor).build();
-        return stream("ExportUnstructuredEvents", AuditLogServiceGrpc.getExportUnstructuredEventsMethod(), request);
+        return stream("ExportUnstructuredEvents", EXPORT, request);
     }
 
     public void upsertLock(LockV2 lock) {
@@ -381,10 +392,6 @@ public final class TeleportClient implements AutoCloseable {
         return AuthServiceGrpc.newBlockingStub(channel());
     }
 
-    private AuditLogServiceGrpc.AuditLogServiceBlockingStub auditLog() {
-        return AuditLogServiceGrpc.newBlockingStub(channel());
-    }
-
     private <S extends io.grpc.stub.AbstractStub<S>> S withDeadline(S stub) {
         return stub.withDeadlineAfter(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -477,6 +484,11 @@ public final class TeleportClient implements AutoCloseable {
                 }
             };
         }
+    }
+
+    private static <Q, T, R extends com.google.protobuf.Message> MethodDescriptor<Q, R> rawAnswers(
+            MethodDescriptor<Q, T> method, R answer) {
+        return method.toBuilder(method.getRequestMarshaller(), ProtoUtils.marshaller(answer)).build();
     }
 
     private static Timestamp timestamp(Instant instant) {

@@ -30,8 +30,10 @@ public final class ExportBenchmark {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = options(args, Map.of("events", "100000", "output", "fluentd", "batch", "20",
-                "days", "30", "read", "search", "extra", ""));
+                "days", "30", "read", "search", "extra", "", "jvm", "-Xmx256m"));
         int events = Integer.parseInt(options.get("events"));
+        // --jvm: the exporter JVM's options (the README's heap by default), e.g. "-Xmx256m -XX:StartFlightRecording=..."
+        System.setProperty(ExporterProcess.JVM_OPTIONS, options.get("jvm"));
         String output = options.get("output");
         Path dir = Files.createTempDirectory("tee-bench-");
 
@@ -77,12 +79,21 @@ public final class ExportBenchmark {
             AtomicLong peakRss = new AtomicLong();
             // CPU time, unlike wall time, hardly changes when other processes compete for the cores
             Duration cpu = Duration.ZERO;
+            Duration cpuAtFirstDelivery = Duration.ZERO;
+            long deliveredAtFirst = 0;
             long firstDelivery = 0;
+            Map<String, ThreadTicks> threads = new HashMap<>();
             while (exporter.isAlive()) {
                 peakRss.accumulateAndGet(rssKib(exporter.pid()), Math::max);
                 cpu = ProcessHandle.of(exporter.pid()).flatMap(p -> p.info().totalCpuDuration()).orElse(cpu);
-                if (firstDelivery == 0 && delivered.getAsLong() > 0) {
-                    firstDelivery = System.nanoTime();
+                threadTicks(exporter.pid(), threads);
+                if (firstDelivery == 0) {
+                    long now = delivered.getAsLong();
+                    if (now > 0) {
+                        firstDelivery = System.nanoTime();
+                        cpuAtFirstDelivery = cpu;
+                        deliveredAtFirst = output.equals("fluentd") ? now : 0;
+                    }
                 }
                 Thread.sleep(100);
             }
@@ -95,6 +106,13 @@ public final class ExportBenchmark {
             System.out.printf("peak RSS of the exporter: %d MiB%n", peakRss.get() / 1024);
             System.out.printf("CPU time of the exporter: %.1f s (until its last 100 ms), %.0f us per event%n",
                     cpu.toMillis() / 1000.0, cpu.toNanos() / 1000.0 / events);
+            System.out.printf("CPU per event in steady state (from the first delivery on): %.1f us%n",
+                    cpu.minus(cpuAtFirstDelivery).toNanos() / 1000.0 / Math.max(1, events - deliveredAtFirst));
+            System.out.println("CPU by thread (s):");
+            Map<String, Long> byName = new HashMap<>();
+            threads.values().forEach(thread -> byName.merge(thread.name, thread.ticks, Long::sum));
+            byName.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(12)
+                    .forEach(e -> System.out.printf("  %6.1f  %s%n", e.getValue() / 100.0, e.getKey()));
             if (output.equals("fluentd")) {
                 System.out.printf("Fluentd stand-in: %d events in %d requests%n", world.fluentd().eventCount(),
                         world.fluentd().requestCount());
@@ -124,6 +142,32 @@ public final class ExportBenchmark {
     }
 
     /** VmHWM (peak resident set) of a process, in KiB, from /proc. */
+    /** A thread's name (digits folded, so that a pool adds up to one line) and its CPU ticks (1/100 s). */
+    private static final class ThreadTicks {
+        String name;
+        long ticks;
+    }
+
+    /**
+     * Updates {@code threads} (by thread id) with the CPU ticks each thread of the process has used so
+     * far: a thread that ends keeps its last count. Quiet when the process (or a thread) just ended.
+     */
+    static void threadTicks(long pid, Map<String, ThreadTicks> threads) {
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                String stat = Files.readString(task.resolve("stat"));
+                // pid (comm) state ... : comm may hold spaces and parentheses, the fields follow the last ')'
+                int close = stat.lastIndexOf(')');
+                String[] fields = stat.substring(close + 2).split(" ");
+                ThreadTicks thread = threads.computeIfAbsent(task.getFileName().toString(), id -> new ThreadTicks());
+                thread.name = stat.substring(stat.indexOf('(') + 1, close).replaceAll("[0-9]+", "N");
+                thread.ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime + stime
+            }
+        } catch (IOException | RuntimeException e) {
+            // the process or one of its threads just ended
+        }
+    }
+
     static long rssKib(long pid) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {

@@ -1,5 +1,6 @@
 package dev.tee.bench;
 
+import static dev.tee.testing.RawTwins.full;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Timestamp;
+import dev.tee.teleport.proto.raw.RawExportEvent;
 import dev.tee.demo.EventGenerator;
 import dev.tee.demo.FakeTeleport;
 import dev.tee.teleport.IdentityFile;
@@ -94,7 +96,7 @@ public final class ExportThroughput {
             List<Future<?>> readers = new ArrayList<>();
             for (Map.Entry<LocalDate, String> chunk : chunks) {
                 readers.add(pool.submit(() -> {
-                    try (ServerStream<ExportEventUnstructured> stream =
+                    try (ServerStream<RawExportEvent> stream =
                             client.exportUnstructuredEvents(start(chunk.getKey()), chunk.getValue(), "")) {
                         while (stream.hasNext()) {
                             bytes.addAndGet(stream.next().getSerializedSize());
@@ -122,10 +124,10 @@ public final class ExportThroughput {
         int pages = 0;
         String key = "";
         do {
-            EventsUnstructured page = client.getUnstructuredEvents(GetUnstructuredEventsRequest.newBuilder()
+            EventsUnstructured page = full(client.getUnstructuredEvents(GetUnstructuredEventsRequest.newBuilder()
                     .setNamespace("default").setStartDate(timestamp(from))
                     .setEndDate(timestamp(from.plus(Duration.ofDays(days)))).setLimit(10_000)
-                    .setOrder(Order.ORDER_ASCENDING).setStartKey(key).build());
+                    .setOrder(Order.ORDER_ASCENDING).setStartKey(key).build()));
             read += page.getItemsCount();
             pages++;
             key = page.getLastKey();

@@ -1,5 +1,6 @@
 package dev.tee.demo;
 
+import static dev.tee.testing.RawTwins.full;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -28,6 +29,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tee.teleport.proto.raw.RawExportEvent;
 import dev.tee.teleport.IdentityFile;
 import dev.tee.teleport.ServerStream;
 import dev.tee.teleport.TeleportClient;
@@ -154,10 +156,10 @@ class FakeTeleportExportTest {
                     readers.add(pool.submit(() -> {
                         String cursor = "";
                         while (true) {
-                            try (ServerStream<ExportEventUnstructured> stream =
+                            try (ServerStream<RawExportEvent> stream =
                                     client.exportUnstructuredEvents(start(date), chunk, cursor)) {
                                 while (stream.hasNext()) {
-                                    ExportEventUnstructured event = stream.next();
+                                    ExportEventUnstructured event = full(stream.next());
                                     exported.add(event.getEvent().getId());
                                     cursor = event.getCursor();
                                 }
@@ -223,7 +225,7 @@ class FakeTeleportExportTest {
         assertFails(() -> list(client, LocalDate.of(1970, 1, 1)), Status.Code.INVALID_ARGUMENT,
                 "Teleport GetEventExportChunks failed (INVALID_ARGUMENT): missing required parameter 'date'");
         assertFails(() -> {
-            try (ServerStream<ExportEventUnstructured> zeroDate = client.exportUnstructuredEvents(Instant.EPOCH, chunk, "")) {
+            try (ServerStream<RawExportEvent> zeroDate = client.exportUnstructuredEvents(Instant.EPOCH, chunk, "")) {
                 zeroDate.hasNext();
             }
         }, Status.Code.INVALID_ARGUMENT,
@@ -250,7 +252,7 @@ class FakeTeleportExportTest {
         TeleportClient client = connect(fake);
         LocalDate date = LocalDate.of(2024, 3, 3);
 
-        try (ServerStream<ExportEventUnstructured> stream = client.exportUnstructuredEvents(start(date),
+        try (ServerStream<RawExportEvent> stream = client.exportUnstructuredEvents(start(date),
                 list(client, date).get(0), "")) {
             stream.next();
             // at most this one (the server may already have written its last event into the buffers)
@@ -275,10 +277,10 @@ class FakeTeleportExportTest {
 
     private static List<ExportEventUnstructured> read(TeleportClient client, LocalDate date, String chunk, String cursor) {
         // any time of the day will do: only the UTC date counts
-        try (ServerStream<ExportEventUnstructured> events =
+        try (ServerStream<RawExportEvent> events =
                 client.exportUnstructuredEvents(start(date).plusSeconds(3600 * 13), chunk, cursor)) {
             List<ExportEventUnstructured> read = new ArrayList<>();
-            events.forEachRemaining(read::add);
+            events.forEachRemaining(event -> read.add(full(event)));
             return read;
         }
     }

@@ -1,5 +1,6 @@
 package dev.tee.demo;
 
+import static dev.tee.testing.RawTwins.full;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -17,6 +18,7 @@ import java.util.stream.LongStream;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Value;
+import dev.tee.teleport.proto.raw.RawEvent;
 import dev.tee.teleport.IdentityFile;
 import dev.tee.teleport.ServerStream;
 import dev.tee.teleport.TeleportClient;
@@ -116,8 +118,8 @@ class FakeTeleportSessionsTest {
         FakeTeleport fake = start(FakeTeleport.builder().recording(large));
         TeleportClient client = connect(fake);
 
-        try (ServerStream<EventUnstructured> first = client.streamSessionEvents(large.sessionId(), 0);
-                ServerStream<EventUnstructured> second = client.streamSessionEvents(large.sessionId(), 0)) {
+        try (ServerStream<RawEvent> first = client.streamSessionEvents(large.sessionId(), 0);
+                ServerStream<RawEvent> second = client.streamSessionEvents(large.sessionId(), 0)) {
             first.next();
             second.next();
             assertThat(fake.openStreams()).isEqualTo(2);
@@ -135,8 +137,8 @@ class FakeTeleportSessionsTest {
         fake.cutRecordingOnce(SID, 100);
         List<EventUnstructured> read = new ArrayList<>();
 
-        try (ServerStream<EventUnstructured> stream = client.streamSessionEvents(SID, 0)) {
-            assertThatThrownBy(() -> stream.forEachRemaining(read::add)).isInstanceOfSatisfying(TeleportException.class,
+        try (ServerStream<RawEvent> stream = client.streamSessionEvents(SID, 0)) {
+            assertThatThrownBy(() -> stream.forEachRemaining(event -> read.add(full(event)))).isInstanceOfSatisfying(TeleportException.class,
                     e -> assertThat(e.isRetryable()).isTrue())
                     .hasMessageEndingWith("session stream cut midway (fault injection)");
         }
@@ -195,9 +197,9 @@ class FakeTeleportSessionsTest {
     }
 
     private static List<EventUnstructured> readAll(TeleportClient client, String sessionId, int startIndex) {
-        try (ServerStream<EventUnstructured> stream = client.streamSessionEvents(sessionId, startIndex)) {
+        try (ServerStream<RawEvent> stream = client.streamSessionEvents(sessionId, startIndex)) {
             List<EventUnstructured> events = new ArrayList<>();
-            stream.forEachRemaining(events::add);
+            stream.forEachRemaining(event -> events.add(full(event)));
             return events;
         }
     }

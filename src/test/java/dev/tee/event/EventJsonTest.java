@@ -49,17 +49,19 @@ class EventJsonTest {
     void writesNumbersAtEveryLevelInTheStyleItIsGiven() throws Exception {
         Struct struct = EventJson.toStruct(new ObjectMapper().readTree(
                 "{\"n\":1.5,\"s\":\"2\",\"l\":[3,{\"m\":[4e30]}],\"o\":{\"k\":-0.0}}"));
-        StringBuilder out = new StringBuilder();
-        EventJson.writeValue(Value.newBuilder().setStructValue(struct).build(),
-                (number, text) -> text.append('<').append(number).append('>'), out);
-        assertThat(out).hasToString("{\"l\":[<3.0>,{\"m\":[<4.0E30>]}],\"n\":<1.5>,\"o\":{\"k\":<-0.0>},\"s\":\"2\"}");
+        byte[] wire = struct.toByteArray();
+        Utf8Buffer fluentd = new Utf8Buffer(64);
+        StructBytes.members(wire, 0, wire.length, StructBytes.Style.FLUENTD, null, fluentd);
+        assertThat(new String(fluentd.toByteArray(), StandardCharsets.UTF_8))
+                .isEqualTo("\"l\":[3,{\"m\":[4.0e+30]}],\"n\":1.5,\"o\":{\"k\":0},\"s\":\"2\",");
         assertThat(new String(EventJson.goJson(struct), StandardCharsets.UTF_8))
                 .isEqualTo("{\"l\":[3,{\"m\":[4e+30]}],\"n\":1.5,\"o\":{\"k\":-0},\"s\":\"2\"}");
     }
 
     private static String number(double value) {
-        StringBuilder out = new StringBuilder();
-        EventJson.writeValue(Value.newBuilder().setNumberValue(value).build(), EventJson.GO_NUMBERS, out);
-        return out.toString();
+        // through the whole printer, so that its fast path for integers is covered too
+        Struct struct = Struct.newBuilder().putFields("n", Value.newBuilder().setNumberValue(value).build()).build();
+        String json = new String(EventJson.goJson(struct), StandardCharsets.UTF_8);
+        return json.substring("{\"n\":".length(), json.length() - 1);
     }
 }

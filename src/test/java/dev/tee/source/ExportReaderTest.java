@@ -1,5 +1,6 @@
 package dev.tee.source;
 
+import static dev.tee.testing.RawTwins.raw;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -26,6 +27,7 @@ import java.util.function.Consumer;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Timestamp;
+import dev.tee.teleport.proto.raw.RawExportEvent;
 import dev.tee.event.AuditEvent;
 import dev.tee.state.StateFile;
 import dev.tee.teleport.proto.auditlog.EventUnstructured;
@@ -78,14 +80,14 @@ class ExportReaderTest {
                 }
 
                 @Override
-                public ExportEventUnstructured next() {
+                public RawExportEvent next() {
                     String id = it.next();
                     Instant time = date.atStartOfDay(ZoneOffset.UTC).toInstant();
-                    return ExportEventUnstructured.newBuilder()
+                    return raw(ExportEventUnstructured.newBuilder()
                             .setEvent(EventUnstructured.newBuilder().setId(id).setType("user.login")
                                     .setTime(Timestamp.newBuilder().setSeconds(time.getEpochSecond()))
                                     .setUnstructured(Struct.getDefaultInstance()))
-                            .setCursor("a1:" + position[0]++).build();
+                            .setCursor("a1:" + position[0]++).build());
                 }
 
                 @Override

@@ -1,5 +1,6 @@
 package dev.tee.source;
 
+import static dev.tee.testing.RawTwins.raw;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Clock;
@@ -130,7 +131,7 @@ class LegacySearchReaderTest {
     }
 
     private LegacySearchReader reader(LegacyCursor from, int pageSize) {
-        return new LegacySearchReader(search, ledger, from, Duration.ofDays(1), pageSize, List.of(),
+        return new LegacySearchReader(request -> raw(search.apply(request)), ledger, from, Duration.ofDays(1), pageSize, List.of(),
                 Clock.fixed(NOW, ZoneOffset.UTC));
     }
 

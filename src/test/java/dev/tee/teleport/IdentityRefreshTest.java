@@ -1,5 +1,6 @@
 package dev.tee.teleport;
 
+import static dev.tee.testing.RawTwins.full;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tee.teleport.proto.raw.RawExportEvent;
 import dev.tee.demo.EventGenerator;
 import dev.tee.demo.FakeIdentity;
 import dev.tee.demo.FakeTeleport;
@@ -57,7 +59,7 @@ class IdentityRefreshTest {
         assertThat(chunks).hasSize(3);
         List<String> exported = new ArrayList<>();
 
-        try (ServerStream<ExportEventUnstructured> first = client.exportUnstructuredEvents(day(), chunks.get(0), "")) {
+        try (ServerStream<RawExportEvent> first = client.exportUnstructuredEvents(day(), chunks.get(0), "")) {
             exported.add(first.next().getEvent().getId());
             assertThat(fake.lastClientCertificate()).contains(old);
 
@@ -193,8 +195,8 @@ class IdentityRefreshTest {
 
     private static List<ExportEventUnstructured> read(TeleportClient client, String chunk) {
         List<ExportEventUnstructured> events = new ArrayList<>();
-        try (ServerStream<ExportEventUnstructured> stream = client.exportUnstructuredEvents(day(), chunk, "")) {
-            stream.forEachRemaining(events::add);
+        try (ServerStream<RawExportEvent> stream = client.exportUnstructuredEvents(day(), chunk, "")) {
+            stream.forEachRemaining(event -> events.add(full(event)));
         }
         return events;
     }

@@ -1,5 +1,6 @@
 package dev.tee.teleport;
 
+import static dev.tee.testing.RawTwins.full;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.tee.teleport.proto.raw.RawEvent;
 import dev.tee.teleport.proto.auditlog.AuditLogServiceGrpc;
 import dev.tee.teleport.proto.auditlog.EventUnstructured;
 import dev.tee.teleport.proto.auditlog.StreamUnstructuredSessionEventsRequest;
@@ -59,7 +61,7 @@ class ServerStreamTest {
         Recordings recordings = new Recordings();
         try (TestServer server = new TestServer(recordings, "teleport.cluster.local");
                 TeleportClient client = new TeleportClient(server.address(), server.credentials())) {
-            ServerStream<EventUnstructured> stream = client.streamSessionEvents("endless", 0);
+            ServerStream<RawEvent> stream = client.streamSessionEvents("endless", 0);
             assertThat(stream.next().getIndex()).isEqualTo(0);
             assertThat(stream.next().getIndex()).isEqualTo(1);
 
@@ -75,7 +77,7 @@ class ServerStreamTest {
     void streamReadToTheEndEndsCleanlyFromTheStartIndex() throws Exception {
         try (TestServer server = new TestServer(new Recordings(), "teleport.cluster.local");
                 TeleportClient client = new TeleportClient(server.address(), server.credentials());
-                ServerStream<EventUnstructured> stream = client.streamSessionEvents("s1", 1)) {
+                ServerStream<RawEvent> stream = client.streamSessionEvents("s1", 1)) {
             List<Long> indexes = new ArrayList<>();
             stream.forEachRemaining(event -> indexes.add(event.getIndex()));
 
@@ -88,7 +90,7 @@ class ServerStreamTest {
     void streamCutMidwayFailsRetryablyAfterTheEventsItDelivered() throws Exception {
         try (TestServer server = new TestServer(new Recordings(), "teleport.cluster.local");
                 TeleportClient client = new TeleportClient(server.address(), server.credentials());
-                ServerStream<EventUnstructured> stream = client.streamSessionEvents("cut", 0)) {
+                ServerStream<RawEvent> stream = client.streamSessionEvents("cut", 0)) {
             assertThat(stream.next().getIndex()).isEqualTo(0);
             assertThat(stream.next().getIndex()).isEqualTo(1);
 

@@ -1,5 +1,6 @@
 package dev.tee.teleport;
 
+import static dev.tee.testing.RawTwins.full;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -18,6 +19,7 @@ import java.util.stream.IntStream;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Timestamp;
+import dev.tee.teleport.proto.raw.RawEvent;
 import dev.tee.config.ConfigException;
 import dev.tee.demo.FakeTeleport;
 import dev.tee.teleport.proto.auditlog.EventUnstructured;
@@ -78,7 +80,7 @@ class TeleportClientTest {
             Instant to = from.plus(window).minusNanos(1); // the range is inclusive at both ends
             String key = "";
             do {
-                EventsUnstructured page = client.getUnstructuredEvents(search(from, to).setLimit(7).setStartKey(key).build());
+                EventsUnstructured page = full(client.getUnstructuredEvents(search(from, to).setLimit(7).setStartKey(key).build()));
                 assertThat(page.getItemsCount()).isLessThanOrEqualTo(7);
                 read.addAll(page.getItemsList());
                 key = page.getLastKey();
@@ -105,9 +107,9 @@ class TeleportClientTest {
                 .toList()));
         TeleportClient client = connect(fake);
 
-        EventsUnstructured first = client.getUnstructuredEvents(search(EPOCH, FAR).setLimit(100).build());
-        EventsUnstructured second = client.getUnstructuredEvents(
-                search(EPOCH, FAR).setLimit(100).setStartKey(first.getLastKey()).build());
+        EventsUnstructured first = full(client.getUnstructuredEvents(search(EPOCH, FAR).setLimit(100).build()));
+        EventsUnstructured second = full(client.getUnstructuredEvents(
+                search(EPOCH, FAR).setLimit(100).setStartKey(first.getLastKey()).build()));
 
         assertThat(ids(first)).containsExactly("big-0", "big-1", "big-2");
         assertThat(first.getLastKey()).isNotEmpty();
@@ -120,7 +122,7 @@ class TeleportClientTest {
         FakeTeleport fake = start(FakeTeleport.builder().events(IntStream.range(0, 501)
                 .mapToObj(i -> event("e-" + i, "2024-05-01T00:00:00Z", "user.login").put("ei", i)).toList()));
 
-        EventsUnstructured page = connect(fake).getUnstructuredEvents(search(EPOCH, FAR).setLimit(0).build());
+        EventsUnstructured page = full(connect(fake).getUnstructuredEvents(search(EPOCH, FAR).setLimit(0).build()));
 
         assertThat(page.getItemsCount()).isEqualTo(500);
         assertThat(page.getLastKey()).isNotEmpty();
@@ -156,16 +158,16 @@ class TeleportClientTest {
                 event("c", "2024-05-01T00:00:03Z", "user.login"))));
         TeleportClient client = connect(fake);
 
-        EventsUnstructured first = client.getUnstructuredEvents(search(EPOCH, FAR).setLimit(2).build());
+        EventsUnstructured first = full(client.getUnstructuredEvents(search(EPOCH, FAR).setLimit(2).build()));
         fake.append(event("d", "2024-05-01T00:00:04Z", "user.login"));
-        EventsUnstructured second = client.getUnstructuredEvents(
-                search(EPOCH, FAR).setLimit(2).setStartKey(first.getLastKey()).build());
+        EventsUnstructured second = full(client.getUnstructuredEvents(
+                search(EPOCH, FAR).setLimit(2).setStartKey(first.getLastKey()).build()));
         fake.append(event("e", "2024-05-01T00:00:05Z", "user.login"));
         // the log was exhausted: re-poll from the same start key, as the Go handler does
-        EventsUnstructured again = client.getUnstructuredEvents(
-                search(EPOCH, FAR).setLimit(2).setStartKey(first.getLastKey()).build());
-        EventsUnstructured rest = client.getUnstructuredEvents(
-                search(EPOCH, FAR).setLimit(2).setStartKey(again.getLastKey()).build());
+        EventsUnstructured again = full(client.getUnstructuredEvents(
+                search(EPOCH, FAR).setLimit(2).setStartKey(first.getLastKey()).build()));
+        EventsUnstructured rest = full(client.getUnstructuredEvents(
+                search(EPOCH, FAR).setLimit(2).setStartKey(again.getLastKey()).build()));
 
         assertThat(ids(first)).containsExactly("a", "b");
         assertThat(ids(second)).containsExactly("c", "d");
@@ -179,8 +181,8 @@ class TeleportClientTest {
     void eventTypesFilterOnTheServer() {
         FakeTeleport fake = start(FakeTeleport.builder().events(Fixtures.auditEvents()));
 
-        EventsUnstructured page = connect(fake).getUnstructuredEvents(search(EPOCH, FAR)
-                .addEventTypes("user.login").addEventTypes("session.end").build());
+        EventsUnstructured page = full(connect(fake).getUnstructuredEvents(search(EPOCH, FAR)
+                .addEventTypes("user.login").addEventTypes("session.end").build()));
 
         assertThat(page.getItemsList()).extracting(EventUnstructured::getType)
                 .hasSize(7).containsOnly("user.login", "session.end");
@@ -191,8 +193,8 @@ class TeleportClientTest {
     void descendingOrderReturnsNewestFirst() {
         FakeTeleport fake = start(FakeTeleport.builder().events(Fixtures.auditEvents()));
 
-        EventsUnstructured page = connect(fake).getUnstructuredEvents(search(EPOCH, FAR)
-                .setOrder(Order.ORDER_DESCENDING_UNSPECIFIED).build());
+        EventsUnstructured page = full(connect(fake).getUnstructuredEvents(search(EPOCH, FAR)
+                .setOrder(Order.ORDER_DESCENDING_UNSPECIFIED).build()));
 
         List<EventUnstructured> newestFirst = new ArrayList<>(fake.events());
         Collections.reverse(newestFirst);
@@ -207,8 +209,8 @@ class TeleportClientTest {
                 event("end", "2024-05-01T00:00:02Z", "user.login"),
                 event("after", "2024-05-01T00:00:02.001Z", "user.login"))));
 
-        EventsUnstructured page = connect(fake).getUnstructuredEvents(search(
-                Instant.parse("2024-05-01T00:00:01Z"), Instant.parse("2024-05-01T00:00:02Z")).build());
+        EventsUnstructured page = full(connect(fake).getUnstructuredEvents(search(
+                Instant.parse("2024-05-01T00:00:01Z"), Instant.parse("2024-05-01T00:00:02Z")).build()));
 
         assertThat(ids(page)).containsExactly("start", "end");
     }
@@ -372,7 +374,7 @@ class TeleportClientTest {
     void missingRecordingIsNotFound() {
         TeleportClient client = connect(start(FakeTeleport.builder()));
 
-        try (ServerStream<EventUnstructured> stream = client.streamSessionEvents("9f3a", 0)) {
+        try (ServerStream<RawEvent> stream = client.streamSessionEvents("9f3a", 0)) {
             assertThatThrownBy(stream::hasNext).isInstanceOfSatisfying(TeleportException.class, e -> {
                 assertThat(e.isNotFound()).isTrue();
                 assertThat(e.isRetryable()).isFalse();

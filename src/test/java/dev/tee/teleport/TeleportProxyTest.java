@@ -1,5 +1,6 @@
 package dev.tee.teleport;
 
+import static dev.tee.testing.RawTwins.full;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -20,6 +21,7 @@ import javax.net.ssl.SSLSocket;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tee.teleport.proto.raw.RawEvent;
 import dev.tee.config.ConfigException;
 import dev.tee.demo.FakeTeleport;
 import dev.tee.demo.SessionRecording;
@@ -185,8 +187,8 @@ class TeleportProxyTest {
                 .route(TeleportRoute.proxy(fake.proxyAddress(), CLUSTER)).credentials(credentials(fake)).build());
 
         List<EventUnstructured> events = new ArrayList<>();
-        try (ServerStream<EventUnstructured> stream = client.streamSessionEvents(npm.sessionId(), 0)) {
-            stream.forEachRemaining(events::add);
+        try (ServerStream<RawEvent> stream = client.streamSessionEvents(npm.sessionId(), 0)) {
+            stream.forEachRemaining(event -> events.add(full(event)));
         }
 
         assertThat(events).hasSize(866);

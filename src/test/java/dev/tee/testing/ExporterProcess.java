@@ -15,6 +15,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ExporterProcess {
 
+    /** The system property with the child JVM's options, space-separated. */
+    public static final String JVM_OPTIONS = "tee.exporter.jvm";
+    static final String DEFAULT_JVM_OPTIONS = "-Xmx512m";
+
     private final Process process;
     private final Path log;
 
@@ -23,16 +27,22 @@ public final class ExporterProcess {
         this.log = log;
     }
 
-    /** Starts {@code start --config <config>} with this JVM's class path; output goes to {@code log}. */
+    /**
+     * Starts {@code start --config <config>} with this JVM's class path; output goes to {@code log}. The
+     * JVM options are {@value #DEFAULT_JVM_OPTIONS} unless the system property {@value #JVM_OPTIONS}
+     * names others (the benchmarks' {@code --jvm}).
+     */
     public static ExporterProcess start(Path config, Path log, String... extraArgs) {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m",
-                "-cp", System.getProperty("java.class.path"),
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of(System.getProperty(JVM_OPTIONS, DEFAULT_JVM_OPTIONS).strip().split("\\s+")));
+        int shown = command.size() + 2; // the class path is long: the log shows what follows it
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
                 "dev.tee.cli.Main", "start", "--config", config.toString()));
         command.addAll(List.of(extraArgs));
         try {
-            Files.writeString(log, "=== " + String.join(" ", command.subList(4, command.size())) + "\n",
+            Files.writeString(log, "=== " + String.join(" ", command.subList(1, shown - 2)) + " ... "
+                    + String.join(" ", command.subList(shown, command.size())) + "\n",
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
             Process process = new ProcessBuilder(command)
                     .redirectErrorStream(true)

@@ -1,27 +1,18 @@
 package dev.tee.sink.s3;
 
-import java.math.BigDecimal;
-import java.math.MathContext;
-import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.util.Map;
 
-import com.fasterxml.jackson.core.io.schubfach.DoubleToDecimal;
-import com.google.protobuf.Value;
 import dev.tee.event.AuditEvent;
-import dev.tee.event.EventJson;
+import dev.tee.event.StructBytes;
+import dev.tee.event.Utf8Buffer;
 
 /** The JSON line, byte for byte, that Fluentd + fluent-plugin-s3 write to S3 for an event in Panther's setup. */
 public final class PantherLine {
 
-    private static final String TIME = "time";
+    private static final byte[] TIME = "time".getBytes(StandardCharsets.US_ASCII);
     private static final int SECONDS_PER_DAY = 86_400;
-    /** Below 2^53 every integer is a double, so an integral double's shortest digits are the integer. */
-    private static final double EXACT_INTEGERS = 0x1p53;
-    /** Values print as Go's protojson prints them, but for numbers, which Fluentd re-prints as Ruby does. */
-    private static final EventJson.NumberStyle RUBY_NUMBERS = PantherLine::writeNumber;
 
     private final String eventId;
     private final long epochSecond;
@@ -44,24 +35,19 @@ public final class PantherLine {
      * @throws InvalidEventTimeException when {@code time} is present but Fluentd would answer 400 for it
      */
     public static PantherLine of(AuditEvent event, Instant receivedAt) {
-        Map<String, Value> fields = event.fields().getFieldsMap();
-        Value time = fields.get(TIME);
-        long second = time == null ? receivedAt.getEpochSecond() : fluentdTime(time);
-        StringBuilder out = new StringBuilder(512);
-        out.append('{');
-        for (String key : EventJson.sortedKeys(fields)) {
-            // Fluentd's JSON parser deletes `time` (keep_time_key false); the filter appends it last.
-            if (!key.equals(TIME)) {
-                EventJson.writeString(key, out);
-                out.append(':');
-                EventJson.writeValue(fields.get(key), RUBY_NUMBERS, out);
-                out.append(',');
-            }
-        }
-        out.append("\"time\":\"");
-        appendUtcSecond(second, out);
-        out.append("\"}\n");
-        return new PantherLine(event.id(), second, out.toString().getBytes(StandardCharsets.UTF_8));
+        byte[] struct = event.struct();
+        long time = StructBytes.find(struct, TIME);
+        long second = time < 0 ? receivedAt.getEpochSecond() : fluentdTime(struct, time);
+        Utf8Buffer out = new Utf8Buffer(struct.length + struct.length / 4 + 32);
+        out.append((byte) '{');
+        // Fluentd's JSON parser deletes `time` (keep_time_key false); the filter appends it last.
+        StructBytes.members(struct, 0, struct.length, StructBytes.Style.FLUENTD, TIME, out);
+        out.appendAscii("\"time\":\"");
+        StringBuilder utc = new StringBuilder(20);
+        appendUtcSecond(second, utc);
+        out.appendAscii(utc);
+        out.appendAscii("\"}\n");
+        return new PantherLine(event.id(), second, out.toByteArray());
     }
 
     /** The id of the event this line was made from. */
@@ -105,11 +91,11 @@ public final class PantherLine {
      * non-string is refused, a string goes through the strptime gem, which ignores whatever follows the
      * seconds (fraction and zone), so the wall clock is read as the host's zone, UTC in Teleport's setup.
      */
-    private static long fluentdTime(Value time) {
-        if (!time.hasStringValue()) {
-            throw new InvalidEventTimeException("value must be string: " + rubyToS(time));
+    private static long fluentdTime(byte[] struct, long time) {
+        String text = StructBytes.string(struct, time);
+        if (text == null) {
+            throw new InvalidEventTimeException("value must be string: " + rubyToS(struct, time));
         }
-        String text = time.getStringValue();
         long second = strptime(text);
         if (second == Long.MIN_VALUE) {
             throw new InvalidEventTimeException("invalid time format: value = " + text
@@ -196,105 +182,15 @@ public final class PantherLine {
         out.append((char) ('0' + value / 10)).append((char) ('0' + value % 10));
     }
 
-    // ---- numbers as Oj (compat mode) and Ruby print what Oj parsed ----
-
-    /**
-     * A Struct number as it comes out of Fluentd. Go posts integral values below 1e21 as plain digits,
-     * which Oj reads as a Ruby Integer and prints unchanged ("-0" is the Integer 0); everything else
-     * (a fraction or an exponent) becomes a Ruby Float and is printed by Float#to_s.
-     */
-    static void writeNumber(double number, StringBuilder out) {
-        if (Double.isNaN(number) || Double.isInfinite(number)) {
-            // protojson cannot print these; EventJson posts them as strings, which stay strings.
-            EventJson.writeString(Double.isNaN(number) ? "NaN" : number > 0 ? "Infinity" : "-Infinity", out);
-            return;
-        }
-        double abs = Math.abs(number);
-        if (number == Math.rint(number) && abs < 1e21) {
-            if (abs < EXACT_INTEGERS) {
-                out.append((long) number);
-            } else {
-                out.append(shortest(number).toPlainString());
-            }
-            return;
-        }
-        writeRubyFloat(number, out);
-    }
-
-    /**
-     * Ruby's Float#to_s (numeric.c flo_to_s): the shortest digits that read back as the same double,
-     * plain when the decimal exponent is in [-4, 16), otherwise {@code d.ddde+XX} with at least one
-     * digit after the point and a sign and at least two digits in the exponent.
-     */
-    static void writeRubyFloat(double number, StringBuilder out) {
-        if (number == 0) {
-            out.append(1 / number < 0 ? "-0.0" : "0.0");
-            return;
-        }
-        BigDecimal shortest = shortest(number);
-        String digits = shortest.unscaledValue().abs().toString();
-        int pointAt = digits.length() - shortest.scale();
-        if (number < 0) {
-            out.append('-');
-        }
-        if (pointAt > 0 && pointAt <= 16) {
-            if (pointAt < digits.length()) {
-                out.append(digits, 0, pointAt).append('.').append(digits, pointAt, digits.length());
-            } else {
-                out.append(digits);
-                for (int i = digits.length(); i < pointAt; i++) {
-                    out.append('0');
-                }
-                out.append(".0");
-            }
-        } else if (pointAt > -4 && pointAt <= 0) {
-            out.append("0.");
-            for (int i = pointAt; i < 0; i++) {
-                out.append('0');
-            }
-            out.append(digits);
-        } else {
-            out.append(digits.charAt(0)).append('.');
-            out.append(digits.length() > 1 ? digits.substring(1) : "0");
-            int exponent = pointAt - 1;
-            out.append('e').append(exponent < 0 ? '-' : '+');
-            if (Math.abs(exponent) < 10) {
-                out.append('0');
-            }
-            out.append(Math.abs(exponent));
-        }
-    }
-
-    /**
-     * The shortest decimal that reads back as {@code number}, the closest such when several exist, as
-     * David Gay's dtoa mode 0 (Ruby) picks it. Schubfach agrees except that it prefers a closer
-     * 2-digit decimal over a 1-digit one, which only happens among subnormals.
-     */
-    private static BigDecimal shortest(double number) {
-        BigDecimal decimal = new BigDecimal(DoubleToDecimal.toString(number)).stripTrailingZeros();
-        if (decimal.precision() == 2) {
-            BigDecimal oneDigit = new BigDecimal(number).round(new MathContext(1, RoundingMode.HALF_EVEN));
-            if (Double.parseDouble(oneDigit.toString()) == number) {
-                return oneDigit.stripTrailingZeros();
-            }
-        }
-        return decimal;
-    }
-
     /**
      * Ruby's string interpolation of a parsed JSON value, for Fluentd's "value must be string" message
      * (objects and arrays are shown as JSON rather than Ruby's inspect form; the message is for people).
      */
-    private static String rubyToS(Value value) {
-        StringBuilder out = new StringBuilder();
-        switch (value.getKindCase()) {
-            case NUMBER_VALUE -> writeNumber(value.getNumberValue(), out);
-            case BOOL_VALUE -> out.append(value.getBoolValue());
-            case STRUCT_VALUE, LIST_VALUE -> EventJson.writeValue(value, RUBY_NUMBERS, out);
-            default -> {
-                // nil interpolates as the empty string
-            }
-        }
-        return out.toString();
+    private static String rubyToS(byte[] struct, long value) {
+        Utf8Buffer out = new Utf8Buffer(32);
+        StructBytes.value(struct, (int) (value >>> 32), (int) value, StructBytes.Style.FLUENTD, out);
+        String printed = new String(out.toByteArray(), StandardCharsets.UTF_8);
+        // nil interpolates as the empty string
+        return printed.equals("null") ? "" : printed;
     }
 }

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
-import com.google.protobuf.Struct;
 import dev.tee.event.AuditEvent;
 import dev.tee.event.Batch;
 import dev.tee.sink.OutputCounters;
@@ -251,7 +250,7 @@ public final class PantherWriter implements OutputCounters {
         void add(PantherLine line, AuditEvent event) {
             lines.add(line);
             events.add(new AuditEvent(event.id(), event.type(), event.time(), event.index(),
-                    Struct.getDefaultInstance(), event.receipt()));
+                    new byte[0], event.receipt()));
         }
     }
 }

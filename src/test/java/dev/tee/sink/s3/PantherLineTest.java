@@ -87,20 +87,6 @@ class PantherLineTest {
     }
 
     @Test
-    void formatsRubyFloatsAtTheEdgesOfPlainNotation() {
-        assertThat(rubyFloat(1234567890123456.7)).isEqualTo("1234567890123456.8");
-        assertThat(rubyFloat(1e15)).isEqualTo("1000000000000000.0");
-        assertThat(rubyFloat(1e16)).isEqualTo("1.0e+16");
-        assertThat(rubyFloat(9.5e15)).isEqualTo("9500000000000000.0");
-        assertThat(rubyFloat(0.0001)).isEqualTo("0.0001");
-        assertThat(rubyFloat(0.00009)).isEqualTo("9.0e-05");
-        assertThat(rubyFloat(0.0)).isEqualTo("0.0");
-        assertThat(rubyFloat(-0.0)).isEqualTo("-0.0");
-        assertThat(rubyFloat(Double.MIN_VALUE)).isEqualTo("5.0e-324");
-        assertThat(rubyFloat(1e23)).isEqualTo("1.0e+23");
-    }
-
-    @Test
     void escapesStringsLikeOjCompatMode() {
         String json = "{\"s\":\"q\\\" b\\\\ /<>&' \\u2028\\u2029 é 日本 \\ud83d\\ude00 \\u007f"
                 + " \\b\\t\\n\\u000b\\f\\r \\u0000\\u001b\\u001f\"}";
@@ -122,12 +108,6 @@ class PantherLineTest {
     private static String numbers(String list) {
         String line = line("{\"n\":[" + list + "],\"time\":\"2026-11-23T17:22:20Z\"}");
         return line.substring("{\"n\":".length(), line.indexOf(",\"time\""));
-    }
-
-    private static String rubyFloat(double value) {
-        StringBuilder out = new StringBuilder();
-        PantherLine.writeRubyFloat(value, out);
-        return out.toString();
     }
 
     private static int indexOf(byte[] bytes, byte[] part) {
