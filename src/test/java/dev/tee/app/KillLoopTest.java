@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KillLoopTest {
 
-    private static final int EVENTS = Integer.getInteger("faults.events", 10_000);
-    private static final int KILLS = Integer.getInteger("faults.kills", 4);
+    private static final int EVENTS = Integer.getInteger("faults.events", 6_000);
+    private static final int KILLS = Integer.getInteger("faults.kills", 3);
     private static final int BATCH = 100;
     private static final Duration PATIENCE = Duration.ofMinutes(2);
 
