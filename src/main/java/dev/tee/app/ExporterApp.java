@@ -24,6 +24,7 @@ import dev.tee.observe.TeleportReachability;
 import dev.tee.pipeline.BatchAggregation;
 import dev.tee.pipeline.BatchHandOff;
 import dev.tee.pipeline.BatchTextConverter;
+import dev.tee.pipeline.EventSteps;
 import dev.tee.pipeline.EventTypeFilter;
 import dev.tee.pipeline.ExportProgress;
 import dev.tee.pipeline.ReadFailures;
@@ -150,9 +151,13 @@ public final class ExporterApp {
         // Every bean the routes name, each under its fixed name (README, "The routes"): here and nowhere else.
         main.bind(read.beanName(), read.reader()); // auditReader (search API) or exportReader (bulk export)
         main.bind("cursor", read.cursor());
-        main.bind("eventFilter", new EventTypeFilter(config.list(TYPES), config.list(SKIP_EVENT_TYPES)));
+        EventTypeFilter filter = new EventTypeFilter(config.list(TYPES), config.list(SKIP_EVENT_TYPES));
+        main.bind("eventFilter", filter);
         main.bind("deliveredEvents", delivered);
         main.bind("ledger", acknowledger);
+        // countRead, unwantedType, deliveredBefore, settleFiltered, settleDuplicate: the per-event steps
+        EventSteps.beans(metrics::read, filter::rejects, delivered::wasDelivered, acknowledger::filtered,
+                acknowledger::duplicate).forEach(main::bind);
         main.bind("batches", new BatchAggregation());
         BatchHandOff handOff = new BatchHandOff();
         main.bind("batchHandOff", handOff);

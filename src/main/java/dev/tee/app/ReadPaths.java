@@ -1,6 +1,6 @@
 package dev.tee.app;
 
-import static dev.tee.config.ConfigKey.BATCH;
+import static dev.tee.config.ConfigKey.PAGE_SIZE;
 import static dev.tee.config.ConfigKey.TIMEOUT;
 import static dev.tee.config.ConfigKey.TYPES;
 import static dev.tee.config.ConfigKey.WINDOW_SIZE;
@@ -79,7 +79,7 @@ final class ReadPaths {
                 resumeAt.windowStart(), resumeAt.pageKey(), resumeAt.lastEventId());
         DeliveryLedger<LegacyCursor> ledger = new DeliveryLedger<>(legacy::update, new InFlight(InFlight.DEFAULT_LIMIT));
         LegacySearchReader reader = new LegacySearchReader(teleport::getUnstructuredEvents, ledger, resumeAt,
-                config.duration(WINDOW_SIZE), config.integer(BATCH), config.list(TYPES), Clock.systemUTC());
+                config.duration(WINDOW_SIZE), config.integer(PAGE_SIZE), config.list(TYPES), Clock.systemUTC());
         return new ReadPath("search", "auditReader", reader, reader, legacy, legacy::flush, () -> { });
     }
 

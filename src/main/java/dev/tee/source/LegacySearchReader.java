@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads the audit log with {@code GetUnstructuredEvents}: windows of `window-size` from the start time
- * to now, ascending, pages of `batch` events (event-handler.md §2.4).
+ * to now, ascending, pages of `page-size` events (the Go handler asks for
+ * `batch` at a time, event-handler.md §2.4; the cursor does not depend on the page size).
  *
  * <p>A page with a {@code last_key} is never the end, however short it is (Teleport caps pages at
  * about 1 MiB). A window is left only once it lies wholly in the past and has no further page. In the

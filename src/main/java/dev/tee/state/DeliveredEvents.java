@@ -57,9 +57,9 @@ public final class DeliveredEvents extends ServiceSupport implements IdempotentR
     public synchronized void remember(Batch batch) {
         StringBuilder lines = new StringBuilder(batch.size() * 40);
         for (AuditEvent event : batch.events()) {
-            if (!contains(event.id())) {
+            // one lookup for an id that is new (the usual case): add() says whether it was there
+            if (!previousIds.contains(event.id()) && currentIds.add(event.id())) {
                 lines.append(event.id()).append('\n');
-                currentIds.add(event.id());
             }
         }
         append(lines);

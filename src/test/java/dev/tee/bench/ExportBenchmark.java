@@ -1,6 +1,12 @@
 package dev.tee.bench;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,7 +61,7 @@ public final class ExportBenchmark {
                     "batch", options.get("batch"),
                     "timeout", "500ms",
                     "exit-on-last-event", "true",
-                    "management.port", "0"));
+                    "management.port", Integer.toString(freePort())));
             LongSupplier delivered;
             if (output.equals("fluentd")) {
                 delivered = () -> world.fluentd().eventCount();
@@ -83,6 +89,13 @@ public final class ExportBenchmark {
             long deliveredAtFirst = 0;
             long firstDelivery = 0;
             Map<String, ThreadTicks> threads = new HashMap<>();
+            // the second half: from the moment the exporter reports half the events delivered (its JIT warm)
+            URI metrics = URI.create("http://127.0.0.1:" + settings.get("management.port") + "/observe/metrics");
+            HttpClient http = HttpClient.newHttpClient();
+            Duration cpuAtHalf = null;
+            long deliveredAtHalf = 0;
+            long halfAt = 0;
+            long lastScrape = 0;
             while (exporter.isAlive()) {
                 peakRss.accumulateAndGet(rssKib(exporter.pid()), Math::max);
                 cpu = ProcessHandle.of(exporter.pid()).flatMap(p -> p.info().totalCpuDuration()).orElse(cpu);
@@ -93,6 +106,16 @@ public final class ExportBenchmark {
                         firstDelivery = System.nanoTime();
                         cpuAtFirstDelivery = cpu;
                         deliveredAtFirst = output.equals("fluentd") ? now : 0;
+                    }
+                }
+                if (cpuAtHalf == null && firstDelivery != 0 && System.nanoTime() - lastScrape > 1_000_000_000L) {
+                    lastScrape = System.nanoTime();
+                    long reported = deliveredMetric(http, metrics);
+                    if (reported >= events / 2) {
+                        cpuAtHalf = ProcessHandle.of(exporter.pid()).flatMap(p -> p.info().totalCpuDuration())
+                                .orElse(cpu);
+                        deliveredAtHalf = reported;
+                        halfAt = System.nanoTime();
                     }
                 }
                 Thread.sleep(100);
@@ -108,6 +131,11 @@ public final class ExportBenchmark {
                     cpu.toMillis() / 1000.0, cpu.toNanos() / 1000.0 / events);
             System.out.printf("CPU per event in steady state (from the first delivery on): %.1f us%n",
                     cpu.minus(cpuAtFirstDelivery).toNanos() / 1000.0 / Math.max(1, events - deliveredAtFirst));
+            if (cpuAtHalf != null && events > deliveredAtHalf) {
+                System.out.printf("second half (from %d events delivered, JIT warm): %.1f us CPU per event, %.0f events/s%n",
+                        deliveredAtHalf, cpu.minus(cpuAtHalf).toNanos() / 1000.0 / (events - deliveredAtHalf),
+                        (events - deliveredAtHalf) / ((ended - halfAt) / 1e9));
+            }
             System.out.println("CPU by thread (s):");
             Map<String, Long> byName = new HashMap<>();
             threads.values().forEach(thread -> byName.merge(thread.name, thread.ticks, Long::sum));
@@ -139,6 +167,30 @@ public final class ExportBenchmark {
             options.put(pair[0], pair[1]);
         }
         return options;
+    }
+
+    /** The exporter's teleport_exporter_events_delivered_total, or 0 while it does not answer. */
+    static long deliveredMetric(HttpClient http, URI metrics) {
+        try {
+            String body = http.send(HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            for (String line : body.split("\n")) {
+                if (line.startsWith("teleport_exporter_events_delivered_total")) {
+                    return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+        } catch (IOException e) {
+            // not listening yet, or just stopped
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
     }
 
     /** VmHWM (peak resident set) of a process, in KiB, from /proc. */

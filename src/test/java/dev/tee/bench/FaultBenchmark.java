@@ -32,7 +32,7 @@ public final class FaultBenchmark {
             Path dir = Files.createTempDirectory("tee-faults-" + output + "-");
             KillLoop.Result result = KillLoop.export(dir, output, events, kills, batch, seed, Duration.ofMinutes(10));
             // into Fluentd a kill may repeat the batch in flight; objects never repeat
-            int allowed = output.equals("fluentd") ? kills * batch : 0;
+            int allowed = output.equals("fluentd") ? kills * KillLoop.IN_FLIGHT * batch : 0;
             boolean ok = result.lost().isEmpty() && result.repeated() <= allowed;
             failed |= !ok;
             summaries.add((ok ? "PASS " : "FAIL ") + result.summary() + (ok ? "" : "; " + result.context()));

@@ -84,6 +84,7 @@ public final class RouteMetricsOverhead {
         now.putAll(Map.of("metrics", "false", "camel.main.streamCachingEnabled", "false",
                 "camel.main.uuidGenerator", "simple"));
         setups.put("as now: the last two, no route timers on the per-event route (JMX kept)", now);
+        setups.put("  and processors and predicates (ref) instead of bean methods", with(now, "steps", "processors"));
         System.out.printf("CPU ns per event (%d events a run, pages of %d, batches of 20), rounds of %d:%n", EVENTS,
                 PAGE, ROUNDS);
         for (Map.Entry<String, Map<String, String>> setup : setups.entrySet()) {
@@ -124,11 +125,18 @@ public final class RouteMetricsOverhead {
                         .split(body())
                             .to("direct:audit-event")
                         .end();
-                from("direct:audit-event").routeId("audit-events")
-                        .bean("steps", "count")
-                        .choice()
+                boolean processors = "processors".equals(setup.get("steps"));
+                var route = from("direct:audit-event").routeId("audit-events");
+                var choice = processors
+                        ? route.process(e -> steps.count(e.getMessage().getBody())).choice()
+                            .when(e -> steps.rejects(e.getMessage().getBody()))
+                                .process(e -> steps.count(e.getMessage().getBody()))
+                            .when(e -> steps.wasDelivered(e.getMessage().getBody()))
+                                .process(e -> steps.count(e.getMessage().getBody()))
+                        : route.bean("steps", "count").choice()
                             .when().method("steps", "rejects").bean("steps", "count")
-                            .when().method("steps", "wasDelivered").bean("steps", "count")
+                            .when().method("steps", "wasDelivered").bean("steps", "count");
+                choice
                             .otherwise()
                                 .aggregate(constant("audit"), new Batches()).completionSize(20)
                                     .completionTimeout(1000).completionTimeoutCheckerInterval(100)

@@ -131,10 +131,14 @@ class AuditRoutesTest {
         main.bind("sink", sink);
         dev.tee.state.Acknowledger acknowledger = new dev.tee.state.Acknowledger();
         main.bind("ledger", acknowledger);
-        main.bind("metrics", new ExporterMetrics(acknowledger, sink, reader, new TeleportReachability(Clock.systemUTC()),
-                Clock.systemUTC()));
+        ExporterMetrics metrics = new ExporterMetrics(acknowledger, sink, reader,
+                new TeleportReachability(Clock.systemUTC()), Clock.systemUTC());
+        main.bind("metrics", metrics);
         main.bind("deliveredEvents", delivered);
-        main.bind("eventFilter", new EventTypeFilter(List.of(), List.of("print")));
+        EventTypeFilter filter = new EventTypeFilter(List.of(), List.of("print"));
+        main.bind("eventFilter", filter);
+        EventSteps.beans(metrics::read, filter::rejects, delivered::wasDelivered, acknowledger::filtered,
+                acknowledger::duplicate).forEach(main::bind);
         main.bind("batches", new BatchAggregation());
         main.bind("batchHandOff", new BatchHandOff());
         main.bind("cursor", new StateFile<>(storage.resolve("cursor.json"), String.class));
@@ -155,6 +159,7 @@ class AuditRoutesTest {
         main.configure().withJmxEnabled(false);
         main.addInitialProperty("batch", "3");
         main.addInitialProperty("concurrency", "1");
+        main.addInitialProperty("batches-in-flight", "1"); // the tests count on the order batches are sent in
         main.addInitialProperty("poll-period-ms", "50");
         main.addInitialProperty("batch-timeout-ms", "200");
         main.addInitialProperty("retry-delay-ms", "10");

@@ -25,6 +25,11 @@ import dev.tee.demo.DemoEnvironment;
  */
 public final class KillLoop {
 
+    /** batches-in-flight's default: a kill (or an outage mid-POST) can repeat that many batches in Fluentd. */
+    public static final int IN_FLIGHT =
+            Integer.parseInt(dev.tee.config.ConfigKey.BATCHES_IN_FLIGHT.defaultValue().orElseThrow());
+
+
     /** What one loop did: where each kill fell, and what arrived in the end. */
     public record Result(String output, long seed, int events, int kills, List<Integer> killedAt, int received,
             Set<String> lost, int repeated, int mostRepeatedByOneRun, Duration duration, String log) {

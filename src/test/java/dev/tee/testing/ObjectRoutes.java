@@ -16,6 +16,7 @@ import dev.tee.observe.ExporterMetrics;
 import dev.tee.observe.TeleportReachability;
 import dev.tee.pipeline.BatchAggregation;
 import dev.tee.pipeline.BatchHandOff;
+import dev.tee.pipeline.EventSteps;
 import dev.tee.pipeline.EventTypeFilter;
 import dev.tee.pipeline.ReadFailures;
 import dev.tee.pipeline.StateFailure;
@@ -52,11 +53,14 @@ public final class ObjectRoutes implements AutoCloseable {
         main.bind("pantherLines", writer.lines());
         main.bind("panther", writer);
         beans.forEach(main::bind);
-        main.bind("ledger", new Commits());
+        Commits commits = new Commits();
+        main.bind("ledger", commits);
         main.bind("deliveredEvents", delivered);
         main.bind("metrics", new ExporterMetrics(new Acknowledger(), writer, source,
                 new TeleportReachability(Clock.systemUTC()), Clock.systemUTC()));
         main.bind("eventFilter", new EventTypeFilter(List.of(), List.of()));
+        EventSteps.beans(event -> { }, event -> false, delivered::wasDelivered, commits::filtered,
+                commits::duplicate).forEach(main::bind);
         main.bind("batches", new BatchAggregation());
         main.bind("batchHandOff", new BatchHandOff());
         main.bind("cursor", new StateFile<>(storage.resolve("cursor.json"), String.class));
