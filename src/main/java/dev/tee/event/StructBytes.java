@@ -88,7 +88,8 @@ public final class StructBytes {
 
     // The members of the structs being printed, a stack: a nested struct's lie above its parent's.
     // Member m's key is in[spans[4m], spans[4m+1]), its Value in[spans[4m+2], spans[4m+3]) (-1 when
-    // the entry has none), the first eight bytes of its key in prefixes[m] (see prefix).
+    // the entry has none), the first eight bytes of its key in prefixes[m] (see prefix); a struct's
+    // slots of order hold its members' numbers in key order (see sort).
     private int[] spans = new int[0];
     private long[] prefixes = new long[0];
     private int[] order = new int[0];

@@ -27,7 +27,7 @@ public final class StructBytesBenchmark {
 
     private static final byte[] TIME = "time".getBytes(StandardCharsets.US_ASCII);
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-    private static final int ROUNDS = 5;
+    private static final int ROUNDS = 9;
 
     /** Keeps the JIT from dropping the printing. */
     private static long sink;
@@ -40,7 +40,7 @@ public final class StructBytesBenchmark {
     }
 
     public static void main(String[] args) {
-        double seconds = 2;
+        double seconds = 1;
         for (String arg : args) {
             if (arg.startsWith("--seconds=")) {
                 seconds = Double.parseDouble(arg.substring("--seconds=".length()));
