@@ -1,5 +1,8 @@
 package dev.tee.event;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -13,6 +16,11 @@ import java.util.Arrays;
  * (field 1, string) and a Value (field 2); a Value is one of null (1, varint), number (2, double),
  * string (3), bool (4, varint), Struct (5) or ListValue (6), the last one present winning; a ListValue
  * is repeated Values (field 1). A key that appears twice keeps its last value, as a protobuf map does.
+ *
+ * <p>Every event passes through here, so the printer keeps its work per member small: the members of
+ * all the structs it is printing share one stack of scratch arrays, keys are compared by their first
+ * eight bytes as one number before byte by byte, and strings are checked eight bytes at a time and
+ * copied in one piece where nothing needs escaping.
  *
  * <p>The static methods are thread-safe; each makes its own printer.
  */
@@ -42,6 +50,7 @@ public final class StructBytes {
     private static final int STRUCT_ENTRY = (1 << 3) | 2;
     private static final int ENTRY_KEY = (1 << 3) | 2;
     private static final int ENTRY_VALUE = (2 << 3) | 2;
+    private static final int LIST_VALUE = (1 << 3) | 2;
     private static final int VALUE_NULL = 1;
     private static final int VALUE_NUMBER = 2;
     private static final int VALUE_STRING = 3;
@@ -50,12 +59,45 @@ public final class StructBytes {
     private static final int VALUE_LIST = 6;
     private static final double EXACT_INTEGERS = 0x1p53;
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    private static final VarHandle BIG_ENDIAN_LONG = MethodHandles.byteArrayViewVarHandle(long[].class,
+            ByteOrder.BIG_ENDIAN);
+    private static final VarHandle LITTLE_ENDIAN_LONG = MethodHandles.byteArrayViewVarHandle(long[].class,
+            ByteOrder.LITTLE_ENDIAN);
+    /** 0x01 in each of a long's bytes, to repeat a byte over a long. */
+    private static final long ONES = 0x0101010101010101L;
+
+    /** By byte: what follows the backslash when it must be escaped ('u' for backslash-u00xx), 0 when not. */
+    private static final byte[] ESCAPES = new byte[256];
+
+    static {
+        Arrays.fill(ESCAPES, 0, 0x20, (byte) 'u');
+        ESCAPES['"'] = '"';
+        ESCAPES['\\'] = '\\';
+        ESCAPES['\b'] = 'b';
+        ESCAPES['\t'] = 't';
+        ESCAPES['\n'] = 'n';
+        ESCAPES['\f'] = 'f';
+        ESCAPES['\r'] = 'r';
+    }
 
     private final byte[] in;
     private final Style style;
     private final Utf8Buffer out;
     private int pos;
     private StringBuilder scratch;
+
+    // The members of the structs being printed, a stack: a nested struct's lie above its parent's.
+    // Member m's key is in[spans[4m], spans[4m+1]), its Value in[spans[4m+2], spans[4m+3]) (-1 when
+    // the entry has none), the first eight bytes of its key in prefixes[m] (see prefix); a struct's
+    // slots of order hold its members' numbers in key order (see sort).
+    private int[] spans = new int[0];
+    private long[] prefixes = new long[0];
+    private int[] order = new int[0];
+    private int top;
+
+    // where valueField found the content of the Value's field
+    private int contentFrom;
+    private int contentTo;
 
     private StructBytes(byte[] in, Style style, Utf8Buffer out) {
         this.in = in;
@@ -97,24 +139,20 @@ public final class StructBytes {
     /** The string in the Value at {@code range} (from {@link #find}), or null when it holds no string. */
     public static String string(byte[] struct, long range) {
         StructBytes reader = new StructBytes(struct, Style.GO, null);
-        long kind = reader.kind((int) (range >>> 32), (int) range);
-        if ((int) (kind >>> 32) != VALUE_STRING) {
+        if (reader.valueField((int) (range >>> 32), (int) range) != VALUE_STRING) {
             return null;
         }
-        reader.pos = (int) kind;
-        int end = reader.length((int) range);
-        return new String(struct, reader.pos, end - reader.pos, StandardCharsets.UTF_8);
+        return new String(struct, reader.contentFrom, reader.contentTo - reader.contentFrom, StandardCharsets.UTF_8);
     }
 
     /** The boolean in the Value at {@code range} (from {@link #find}), or null when it holds no boolean. */
     public static Boolean bool(byte[] struct, long range) {
         StructBytes reader = new StructBytes(struct, Style.GO, null);
-        long kind = reader.kind((int) (range >>> 32), (int) range);
-        if ((int) (kind >>> 32) != VALUE_BOOL) {
+        if (reader.valueField((int) (range >>> 32), (int) range) != VALUE_BOOL) {
             return null;
         }
-        reader.pos = (int) kind;
-        return reader.varint((int) range) != 0;
+        reader.pos = reader.contentFrom;
+        return reader.varint(reader.contentTo) != 0;
     }
 
     private long find(byte[] key) {
@@ -165,9 +203,7 @@ public final class StructBytes {
 
     /** Writes {@code "key":value,} for each member, sorted, the last of equal keys winning. */
     private void entries(int from, int to, byte[] omitKey) {
-        // four ints per member: key from, key to, value from, value to (-1 when the entry has none)
-        int[] members = new int[32];
-        int count = 0;
+        int first = top;
         pos = from;
         while (pos < to) {
             int tag = (int) varint(to);
@@ -196,114 +232,150 @@ public final class StructBytes {
                     skip(field, end);
                 }
             }
-            if (count * 4 == members.length) {
-                members = Arrays.copyOf(members, members.length * 2);
-            }
-            int at = count * 4;
-            members[at] = keyFrom;
-            members[at + 1] = keyTo;
-            members[at + 2] = valueFrom;
-            members[at + 3] = valueTo;
-            count++;
+            push(keyFrom, keyTo, valueFrom, valueTo);
         }
-        int[] order = sortedOrder(members, count);
-        for (int i = 0; i < count; i++) {
-            int at = order[i] * 4;
+        int last = top - 1;
+        sort(first, last);
+        // a nested struct's members go above `last` while this loop runs (and may move the arrays)
+        for (int i = first; i <= last; i++) {
+            int member = order[i];
             // equal keys sit together in wire order: only the last one counts
-            if (i + 1 < count && sameKey(members, at, order[i + 1] * 4)) {
+            if (i < last && sameKey(member, order[i + 1])) {
                 continue;
             }
-            if (omitKey != null && Arrays.equals(in, members[at], members[at + 1], omitKey, 0, omitKey.length)) {
+            int keyFrom = spans[4 * member];
+            int keyTo = spans[4 * member + 1];
+            if (omitKey != null && Arrays.equals(in, keyFrom, keyTo, omitKey, 0, omitKey.length)) {
                 continue;
             }
-            string(members[at], members[at + 1]);
+            string(keyFrom, keyTo);
             out.append((byte) ':');
-            if (members[at + 2] < 0) {
+            int valueFrom = spans[4 * member + 2];
+            if (valueFrom < 0) {
                 out.appendAscii("null");
             } else {
-                value(members[at + 2], members[at + 3]);
+                value(valueFrom, spans[4 * member + 3]);
             }
             out.append((byte) ',');
         }
+        top = first;
     }
 
-    /** Member indexes in key order (insertion sort: stable, and events have tens of keys). */
-    private int[] sortedOrder(int[] members, int count) {
-        int[] order = new int[count];
-        for (int i = 0; i < count; i++) {
-            int candidate = i;
-            int j = i - 1;
-            while (j >= 0 && compareKeys(members, order[j] * 4, candidate * 4) > 0) {
+    private void push(int keyFrom, int keyTo, int valueFrom, int valueTo) {
+        if (top == prefixes.length) {
+            int room = Math.max(32, 2 * top);
+            spans = Arrays.copyOf(spans, 4 * room);
+            prefixes = Arrays.copyOf(prefixes, room);
+            order = Arrays.copyOf(order, room);
+        }
+        spans[4 * top] = keyFrom;
+        spans[4 * top + 1] = keyTo;
+        spans[4 * top + 2] = valueFrom;
+        spans[4 * top + 3] = valueTo;
+        prefixes[top] = prefix(keyFrom, keyTo);
+        top++;
+    }
+
+    /**
+     * Puts members {@code first..last} into {@code order[first..last]} sorted by key (insertion sort:
+     * stable, so equal keys stay in wire order, and events have tens of keys).
+     */
+    private void sort(int first, int last) {
+        for (int member = first; member <= last; member++) {
+            int j = member - 1;
+            while (j >= first && compareKeys(order[j], member) > 0) {
                 order[j + 1] = order[j];
                 j--;
             }
-            order[j + 1] = candidate;
+            order[j + 1] = member;
         }
-        return order;
     }
 
-    private int compareKeys(int[] members, int a, int b) {
-        return Arrays.compareUnsigned(in, members[a], members[a + 1], in, members[b], members[b + 1]);
+    /**
+     * A key's first eight bytes as an unsigned big-endian number, zero-padded: when two keys' prefixes
+     * differ, they order the keys as their bytes do; only keys that agree that far need a closer look.
+     */
+    private long prefix(int from, int to) {
+        int length = Math.min(8, to - from);
+        if (length == 0) {
+            return 0;
+        }
+        if (in.length - from >= 8) {
+            return (long) BIG_ENDIAN_LONG.get(in, from) & (-1L << (64 - 8 * length));
+        }
+        long prefix = 0;
+        for (int i = 0; i < length; i++) {
+            prefix |= (in[from + i] & 0xffL) << (56 - 8 * i);
+        }
+        return prefix;
     }
 
-    private boolean sameKey(int[] members, int a, int b) {
-        return Arrays.equals(in, members[a], members[a + 1], in, members[b], members[b + 1]);
+    private int compareKeys(int a, int b) {
+        int byPrefix = Long.compareUnsigned(prefixes[a], prefixes[b]);
+        if (byPrefix != 0) {
+            return byPrefix;
+        }
+        return Arrays.compareUnsigned(in, spans[4 * a], spans[4 * a + 1], in, spans[4 * b], spans[4 * b + 1]);
+    }
+
+    private boolean sameKey(int a, int b) {
+        return prefixes[a] == prefixes[b]
+                && Arrays.equals(in, spans[4 * a], spans[4 * a + 1], in, spans[4 * b], spans[4 * b + 1]);
     }
 
     private void value(int from, int to) {
-        long kind = kind(from, to);
-        int at = (int) kind;
-        switch ((int) (kind >>> 32)) {
-            case VALUE_NUMBER -> number(Double.longBitsToDouble(fixed64(at)));
-            case VALUE_STRING -> {
-                pos = at;
-                int end = length(to);
-                string(pos, end);
-            }
+        switch (valueField(from, to)) {
+            case VALUE_NUMBER -> number(Double.longBitsToDouble(fixed64(contentFrom)));
+            case VALUE_STRING -> string(contentFrom, contentTo);
             case VALUE_BOOL -> {
-                pos = at;
-                out.appendAscii(varint(to) != 0 ? "true" : "false");
+                pos = contentFrom;
+                out.appendAscii(varint(contentTo) != 0 ? "true" : "false");
             }
-            case VALUE_STRUCT -> {
-                pos = at;
-                int end = length(to);
-                struct(pos, end, null);
-            }
-            case VALUE_LIST -> {
-                pos = at;
-                int end = length(to);
-                list(pos, end);
-            }
+            case VALUE_STRUCT -> struct(contentFrom, contentTo, null);
+            case VALUE_LIST -> list(contentFrom, contentTo);
             default -> out.appendAscii("null");
         }
         pos = to;
     }
 
     /**
-     * Which field of the Value in {@code [from, to)} is set (the last one present) in the high 32
-     * bits, where its content starts in the low 32; kind 0 when none is.
+     * Which field of the Value in {@code [from, to)} is set (the last one present; 0 when none is),
+     * its content (after the tag, and after the length where there is one) left in
+     * {@code [contentFrom, contentTo)}.
      */
-    private long kind(int from, int to) {
+    private int valueField(int from, int to) {
         int kind = 0;
-        int at = -1;
         pos = from;
         while (pos < to) {
             int tag = (int) varint(to);
-            int field = tag >>> 3;
-            if (field >= VALUE_NULL && field <= VALUE_LIST && (tag & 7) == expectedWireType(field)) {
-                kind = field;
-                at = pos;
+            int start = pos;
+            if ((tag & 7) == 2) {
+                int end = length(to);
+                start = pos;
+                pos = end;
+            } else {
+                skip(tag, to);
             }
-            skip(tag, to);
+            int field = field(tag);
+            if (field != 0) {
+                kind = field;
+                contentFrom = start;
+                contentTo = pos;
+            }
         }
-        return ((long) kind << 32) | (at & 0xffffffffL);
+        return kind;
     }
 
-    private static int expectedWireType(int field) {
-        return switch (field) {
-            case VALUE_NULL, VALUE_BOOL -> 0;
-            case VALUE_NUMBER -> 1;
-            default -> 2;
+    /** The field of a Value that {@code tag} sets, 0 for another field or one with the wrong wire type. */
+    private static int field(int tag) {
+        return switch (tag) {
+            case VALUE_NULL << 3 -> VALUE_NULL;
+            case (VALUE_NUMBER << 3) | 1 -> VALUE_NUMBER;
+            case (VALUE_STRING << 3) | 2 -> VALUE_STRING;
+            case VALUE_BOOL << 3 -> VALUE_BOOL;
+            case (VALUE_STRUCT << 3) | 2 -> VALUE_STRUCT;
+            case (VALUE_LIST << 3) | 2 -> VALUE_LIST;
+            default -> 0;
         };
     }
 
@@ -313,7 +385,7 @@ public final class StructBytes {
         pos = from;
         while (pos < to) {
             int tag = (int) varint(to);
-            if (tag != ((1 << 3) | 2)) {
+            if (tag != LIST_VALUE) {
                 skip(tag, to);
                 continue;
             }
@@ -323,7 +395,6 @@ public final class StructBytes {
             }
             first = false;
             value(pos, end);
-            pos = end;
         }
         out.append((byte) ']');
     }
@@ -347,37 +418,68 @@ public final class StructBytes {
      * (\b \t \n \f \r short, the rest as backslash-u00xx in lowercase hex), everything else as is.
      */
     private void string(int from, int to) {
+        int escape = nextEscape(from, to);
+        if (escape == to) {
+            out.appendQuoted(in, from, to);
+            return;
+        }
         out.append((byte) '"');
         int clean = from;
-        for (int i = from; i < to; i++) {
-            int b = in[i];
-            if (b >= 0x20 && b != '"' && b != '\\' || b < 0) {
-                continue;
+        while (escape < to) {
+            out.append(in, clean, escape);
+            int b = in[escape];
+            out.append((byte) '\\');
+            out.append(ESCAPES[b]);
+            if (ESCAPES[b] == 'u') {
+                out.appendAscii("00");
+                out.append(HEX[b >> 4]);
+                out.append(HEX[b & 0xf]);
             }
-            out.append(in, clean, i);
-            clean = i + 1;
-            switch (b) {
-                case '"' -> out.appendAscii("\\\"");
-                case '\\' -> out.appendAscii("\\\\");
-                case '\b' -> out.appendAscii("\\b");
-                case '\t' -> out.appendAscii("\\t");
-                case '\n' -> out.appendAscii("\\n");
-                case '\f' -> out.appendAscii("\\f");
-                case '\r' -> out.appendAscii("\\r");
-                default -> {
-                    out.appendAscii("\\u00");
-                    out.append(HEX[b >> 4]);
-                    out.append(HEX[b & 0xf]);
-                }
-            }
+            clean = escape + 1;
+            escape = nextEscape(clean, to);
         }
         out.append(in, clean, to);
         out.append((byte) '"');
     }
 
+    /** Where the first byte in {@code [from, to)} that must be escaped is, {@code to} when none is. */
+    private int nextEscape(int from, int to) {
+        int i = from;
+        // eight bytes at a time while the array has them (past the string's end when it is shorter)
+        for (; i < to && in.length - i >= 8; i += 8) {
+            long marks = escapeMarks((long) LITTLE_ENDIAN_LONG.get(in, i));
+            if (to - i < 8) {
+                marks &= (1L << (8 * (to - i))) - 1;   // the string's bytes only
+            }
+            if (marks != 0) {
+                return i + Long.numberOfTrailingZeros(marks) / 8;
+            }
+        }
+        // the array's last few bytes one at a time
+        while (i < to && ESCAPES[in[i] & 0xff] == 0) {
+            i++;
+        }
+        return Math.min(i, to);     // past `to` when the last eight bytes read reached beyond the string
+    }
+
+    /**
+     * The top bit of each byte of {@code word} (eight bytes, the first lowest) set where that byte is
+     * below 0x20, a quote or a backslash. A borrow can set more bits only above such a byte, so the
+     * lowest bit set marks the first byte to escape, and none is set when there is none.
+     */
+    private static long escapeMarks(long word) {
+        long quotes = word ^ (ONES * '"');
+        long backslashes = word ^ (ONES * '\\');
+        return ((word - ONES * 0x20) & ~word | (quotes - ONES) & ~quotes | (backslashes - ONES) & ~backslashes)
+                & (ONES * 0x80);
+    }
+
     // ---- wire primitives ----
 
     private long varint(int limit) {
+        if (pos < limit && in[pos] >= 0) {
+            return in[pos++];       // one byte, as tags and most lengths are
+        }
         long result = 0;
         for (int shift = 0; shift < 64; shift += 7) {
             if (pos >= limit) {

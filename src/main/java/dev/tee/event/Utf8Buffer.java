@@ -39,6 +39,18 @@ public final class Utf8Buffer {
         length += count;
     }
 
+    /** Appends {@code source[from, to)} between double quotes, as it is. */
+    public void appendQuoted(byte[] source, int from, int to) {
+        int count = to - from;
+        if (count + 2 > bytes.length - length) {
+            grow(count + 2);
+        }
+        bytes[length] = '"';
+        System.arraycopy(source, from, bytes, length + 1, count);
+        length += count + 2;
+        bytes[length - 1] = '"';
+    }
+
     public void append(byte[] source) {
         append(source, 0, source.length);
     }

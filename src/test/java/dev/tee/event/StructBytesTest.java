@@ -99,6 +99,77 @@ class StructBytesTest {
         assertThat(StructBytes.goJson(new byte[0])).isEqualTo(bytes("{}"));
     }
 
+    @Test
+    void sortsKeysThatAgreeInTheirFirstEightBytesByTheRestAndKeepsTheLastOfEqualOnes() throws Exception {
+        List<String> keys = List.of("aaaaaaaab", "aaaaaaaa", "aaaaaaaa\u0000", "aaaaaaa", "aaaaaaaaa",
+                "aaaaaaa\u00ff", "resource_namespace", "resource_kind", "a\u0000", "a", "", "\u00e9", "z", "aaaaaaaab",
+                "aaaaaaaa\u0000");
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        for (int i = 0; i < keys.size(); i++) {
+            entry(wire, keys.get(i), Value.newBuilder().setNumberValue(i).build().toByteArray());
+        }
+        // by bytes: a key before the longer keys it begins, "\u00ff" (c3 bf) after every 'a'; each with its last value
+        assertThat(new String(StructBytes.goJson(wire.toByteArray()), StandardCharsets.UTF_8)).isEqualTo("{\"\":10,"
+                + "\"a\":9,\"a\\u0000\":8,\"aaaaaaa\":3,\"aaaaaaaa\":1,\"aaaaaaaa\\u0000\":14,\"aaaaaaaaa\":4,"
+                + "\"aaaaaaaab\":13,\"aaaaaaa\u00ff\":5,\"resource_kind\":7,\"resource_namespace\":6,\"z\":12,"
+                + "\"\u00e9\":11}");
+    }
+
+    @Test
+    void escapesEveryByteThatNeedsItWhereverItSitsInAStringAndAtTheEndOfTheBytes() {
+        for (char special : new char[] {'"', '\\', '\n', '\u0000', '\u001f', '\u007f', '\u00e9'}) {
+            for (int length = 1; length <= 20; length++) {
+                for (int at = 0; at < length; at++) {
+                    String text = "x".repeat(at) + special + "y".repeat(length - at - 1);
+                    // the string as a key and as the last bytes of the Struct, where fewer than eight follow
+                    Struct struct = Struct.newBuilder().putFields(text, Value.newBuilder().setStringValue(text).build())
+                            .build();
+                    String expected = "{" + quoted(text) + ":" + quoted(text) + "}";
+                    assertThat(new String(StructBytes.goJson(struct.toByteArray()), StandardCharsets.UTF_8))
+                            .as("%s at %d of %d", (int) special, at, length).isEqualTo(expected);
+                }
+            }
+        }
+    }
+
+    @Test
+    void printsStructsWithManyMembersNestedInEachOther() throws Exception {
+        Struct.Builder top = Struct.newBuilder();
+        for (int i = 0; i < 40; i++) {
+            Struct.Builder inner = Struct.newBuilder();
+            for (int j = 0; j < 40; j++) {
+                inner.putFields("inner key " + (j * 7 % 40), Value.newBuilder().setNumberValue(j).build());
+            }
+            ListValue list = ListValue.newBuilder().addValues(Value.newBuilder().setStructValue(inner)).build();
+            top.putFields("key " + (i * 13 % 40), Value.newBuilder().setStructValue(inner).build());
+            top.putFields("list " + i, Value.newBuilder().setListValue(list).build());
+        }
+        Struct struct = top.build();
+        byte[] json = StructBytes.goJson(struct.toByteArray());
+        JsonNode read = JSON.readTree(json);
+        assertThat(EventJson.toStruct(read)).isEqualTo(struct);
+        assertThat(read.size()).isEqualTo(80);
+        assertSorted(read);
+    }
+
+    /** A string as protojson escapes it, one character at a time. */
+    private static String quoted(String text) {
+        StringBuilder out = new StringBuilder("\"");
+        for (char c : text.toCharArray()) {
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\b' -> out.append("\\b");
+                case '\t' -> out.append("\\t");
+                case '\n' -> out.append("\\n");
+                case '\f' -> out.append("\\f");
+                case '\r' -> out.append("\\r");
+                default -> out.append(c < 0x20 ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+            }
+        }
+        return out.append('"').toString();
+    }
+
     private static void assertSorted(JsonNode node) {
         if (node.isObject()) {
             List<String> keys = new ArrayList<>();
