@@ -96,6 +96,7 @@ public final class ExportBenchmark {
             long deliveredAtHalf = 0;
             long halfAt = 0;
             long lastScrape = 0;
+            Map<String, Long> ticksAtHalf = new HashMap<>();
             while (exporter.isAlive()) {
                 peakRss.accumulateAndGet(rssKib(exporter.pid()), Math::max);
                 cpu = ProcessHandle.of(exporter.pid()).flatMap(p -> p.info().totalCpuDuration()).orElse(cpu);
@@ -115,6 +116,8 @@ public final class ExportBenchmark {
                         cpuAtHalf = ProcessHandle.of(exporter.pid()).flatMap(p -> p.info().totalCpuDuration())
                                 .orElse(cpu);
                         deliveredAtHalf = reported;
+                        threadTicks(exporter.pid(), threads);
+                        threads.values().forEach(thread -> ticksAtHalf.merge(thread.name, thread.ticks, Long::sum));
                         halfAt = System.nanoTime();
                     }
                 }
@@ -139,8 +142,11 @@ public final class ExportBenchmark {
             System.out.println("CPU by thread (s):");
             Map<String, Long> byName = new HashMap<>();
             threads.values().forEach(thread -> byName.merge(thread.name, thread.ticks, Long::sum));
+            long secondHalf = events - deliveredAtHalf;
             byName.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(12)
-                    .forEach(e -> System.out.printf("  %6.1f  %s%n", e.getValue() / 100.0, e.getKey()));
+                    .forEach(e -> System.out.printf("  %6.1f  %-16s %s%n", e.getValue() / 100.0, e.getKey(),
+                            ticksAtHalf.isEmpty() || secondHalf <= 0 ? "" : String.format("second half: %5.1f us/event",
+                                    (e.getValue() - ticksAtHalf.getOrDefault(e.getKey(), 0L)) * 10_000.0 / secondHalf)));
             if (output.equals("fluentd")) {
                 System.out.printf("Fluentd stand-in: %d events in %d requests%n", world.fluentd().eventCount(),
                         world.fluentd().requestCount());
