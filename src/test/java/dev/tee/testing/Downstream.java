@@ -2,15 +2,17 @@ package dev.tee.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tee.demo.DemoEnvironment;
@@ -43,8 +45,23 @@ public abstract class Downstream implements AutoCloseable {
         return ids.size() - new HashSet<>(ids).size();
     }
 
+    private final List<AutoCloseable> alsoClosed = new ArrayList<>();
+
+    /** Closes {@code resource} (a proxy in front of the server, say) with this. */
+    public Downstream closing(AutoCloseable resource) {
+        alsoClosed.add(resource);
+        return this;
+    }
+
     @Override
     public void close() {
+        for (AutoCloseable resource : alsoClosed) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                // closing the rest anyway
+            }
+        }
     }
 
     /** The environment's Fluentd stand-in; events are counted under {@link DemoEnvironment#AUDIT_TAG}. */
@@ -105,6 +122,7 @@ public abstract class Downstream implements AutoCloseable {
 
             @Override
             public void close() {
+                super.close();
                 s3.close();
             }
         };
@@ -128,17 +146,31 @@ public abstract class Downstream implements AutoCloseable {
                 if (!Files.isDirectory(dir)) {
                     return List.of();
                 }
-                // a temporary file can vanish while the walk passes it: walk again
-                for (int attempt = 1; ; attempt++) {
-                    try (Stream<Path> files = Files.walk(dir)) {
-                        return files.filter(file -> file.getFileName().toString().endsWith(".gz"))
-                                .map(file -> dir.relativize(file).toString()).toList();
-                    } catch (IOException | UncheckedIOException e) {
-                        if (attempt == 10) {
-                            throw new IllegalStateException("cannot list " + dir + ": " + e.getMessage(), e);
+                // temporary files come and go while the walk passes them (several objects are written
+                // at once): a file gone before its attributes are read is simply not there
+                List<String> keys = new ArrayList<>();
+                try {
+                    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                        @Override
+                        public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+                            if (file.getFileName().toString().endsWith(".gz")) {
+                                keys.add(dir.relativize(file).toString());
+                            }
+                            return FileVisitResult.CONTINUE;
                         }
-                    }
+
+                        @Override
+                        public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                            if (e instanceof NoSuchFileException) {
+                                return FileVisitResult.CONTINUE;
+                            }
+                            throw e;
+                        }
+                    });
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot list " + dir, e);
                 }
+                return keys;
             }
 
             @Override

@@ -144,8 +144,11 @@ public final class KillLoop {
              Downstream downstream = switch (output) {
                  case "fluentd" -> Downstream.fluentd(world);
                  case "s3" -> {
+                     // answers after 30 ms, as a real region does: S3Proxy alone takes the whole export in
+                     // bursts faster than the loop can count the objects to pick its moment to kill
                      S3ProxyServer s3 = S3ProxyServer.start();
-                     yield Downstream.s3(s3, s3.endpoint().toString());
+                     SlowDownProxy proxy = SlowDownProxy.to(s3.port()).latency(Duration.ofMillis(30));
+                     yield Downstream.s3(s3, proxy.endpoint()).closing(proxy);
                  }
                  case "file" -> Downstream.file(dir.resolve("out"));
                  default -> throw new IllegalArgumentException("no output " + output + "; fluentd, s3 or file");

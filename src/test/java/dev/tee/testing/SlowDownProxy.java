@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,6 +31,7 @@ public final class SlowDownProxy implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final AtomicInteger refused = new AtomicInteger();
     private volatile boolean slowingDown;
+    private volatile long latencyMillis;
 
     private SlowDownProxy(int targetPort) throws IOException {
         this.targetPort = targetPort;
@@ -59,6 +61,15 @@ public final class SlowDownProxy implements AutoCloseable {
     public void slowDown() {
         slowingDown = true;
         open.forEach(SlowDownProxy::closeQuietly);
+    }
+
+    /**
+     * Each answer waits {@code latency} before it passes (a real S3 region answers a PUT in tens of
+     * milliseconds; S3Proxy on the same machine in about one).
+     */
+    public SlowDownProxy latency(Duration latency) {
+        latencyMillis = latency.toMillis();
+        return this;
     }
 
     /** Requests pass through again. */
@@ -101,7 +112,7 @@ public final class SlowDownProxy implements AutoCloseable {
                 open.add(client);
                 open.add(target);
                 try {
-                    Thread back = new Thread(() -> pipe(target, client), "slow-down-proxy-back");
+                    Thread back = new Thread(() -> pipeAnswers(target, client), "slow-down-proxy-back");
                     back.setDaemon(true);
                     back.start();
                     pipe(client, target);
@@ -142,6 +153,28 @@ public final class SlowDownProxy implements AutoCloseable {
             in.transferTo(OutputStream.nullOutputStream()); // let the client finish sending, then see our close
         } catch (IOException e) {
             // it stopped sending or reset: either way it has the answer
+        }
+    }
+
+    /** The server's answers to the client, each burst of bytes after the latency. */
+    private void pipeAnswers(Socket from, Socket to) {
+        if (latencyMillis == 0) {
+            pipe(from, to);
+            return;
+        }
+        try {
+            InputStream in = from.getInputStream();
+            OutputStream out = to.getOutputStream();
+            byte[] buffer = new byte[16384];
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                Thread.sleep(latencyMillis);
+                out.write(buffer, 0, n);
+                out.flush();
+            }
+            to.shutdownOutput();
+        } catch (IOException | InterruptedException e) {
+            closeQuietly(from);
+            closeQuietly(to);
         }
     }
 
