@@ -36,7 +36,7 @@ public final class ExportBenchmark {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = options(args, Map.of("events", "100000", "output", "fluentd", "batch", "20",
-                "days", "30", "read", "search", "extra", "", "jvm", "-Xmx256m"));
+                "days", "30", "read", "search", "extra", "", "jvm", "-Xmx256m", "baseline", "true"));
         int events = Integer.parseInt(options.get("events"));
         // --jvm: the exporter JVM's options (the README's heap by default), e.g. "-Xmx256m -XX:StartFlightRecording=..."
         System.setProperty(ExporterProcess.JVM_OPTIONS, options.get("jvm"));
@@ -55,7 +55,10 @@ public final class ExportBenchmark {
         S3ProxyServer s3 = null;
         try (DemoEnvironment world = DemoEnvironment.start(dir, generated,
                 teleport -> teleport.bulkExport(bulk).eventsPerChunk(5000), fluentd -> { })) {
-            generated = null; // the fake Teleport holds its own copy
+            // the fake Teleport holds its own copy; the bare poster needs the events again at the end
+            List<ObjectNode> toPost = Boolean.parseBoolean(options.get("baseline")) && output.equals("fluentd")
+                    ? generated : List.of();
+            generated = null;
             Map<String, String> settings = new HashMap<>(Map.of(
                     "start-time", start.toString(),
                     "batch", options.get("batch"),
@@ -154,6 +157,20 @@ public final class ExportBenchmark {
                 S3ProxyServer server = s3;
                 long objects = server.client().listObjectsV2Paginator(b -> b.bucket("bench")).contents().stream().count();
                 System.out.printf("S3: %d objects%n", objects);
+            }
+            if (Boolean.parseBoolean(options.get("baseline"))) {
+                // the limits, on the same servers and cores, right after the run (--baseline=false skips them)
+                double exported = events / export;
+                Baselines.Figure reader = Baselines.bareReader(world.settings(), start, start.plus(span), 500);
+                System.out.println(reader.line());
+                System.out.printf("  the exporter (first delivery to exit): %.2f of the bare reader's events/s%n",
+                        exported / reader.perSecond());
+                if (!toPost.isEmpty()) {
+                    Baselines.Figure poster = Baselines.barePoster(world.settings(), toPost,
+                            Integer.parseInt(options.get("batch")), 4);
+                    System.out.println(poster.line());
+                    System.out.printf("  the exporter: %.2f of the bare poster's events/s%n", exported / poster.perSecond());
+                }
             }
         } finally {
             if (s3 != null) {

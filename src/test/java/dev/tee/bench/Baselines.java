@@ -1,0 +1,126 @@
+package dev.tee.bench;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.Timestamp;
+import dev.tee.sink.fluentd.FluentdTls;
+import dev.tee.teleport.IdentityFile;
+import dev.tee.teleport.TeleportClient;
+import dev.tee.teleport.proto.auditlog.GetUnstructuredEventsRequest;
+import dev.tee.teleport.proto.auditlog.Order;
+import dev.tee.teleport.proto.raw.RawEvents;
+
+/**
+ * The limits an export run is held against, measured in the benchmark's JVM right after it, against
+ * the same fake Teleport and the same Fluentd stand-in: a bare reader (a {@link TeleportClient}
+ * paging through the search API as the exporter does, nothing else) and a bare poster (JSON arrays of
+ * a batch each, POSTed over the same mTLS by as many threads as batches in flight, nothing else).
+ */
+final class Baselines {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Baselines() {
+    }
+
+    /** What one baseline did: events, seconds, CPU of the threads that did it (not the server's). */
+    record Figure(String name, long events, double seconds, double cpuSeconds) {
+        double perSecond() {
+            return events / seconds;
+        }
+
+        String line() {
+            return String.format("%s: %,d events in %.1f s: %,.0f events/s, %.1f us CPU per event (its own threads)",
+                    name, events, seconds, perSecond(), cpuSeconds * 1e6 / events);
+        }
+    }
+
+    /** Reads every event from {@code from} to {@code to} in pages of {@code pageSize}, one window. */
+    static Figure bareReader(Map<String, String> settings, Instant from, Instant to, int pageSize) throws Exception {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        try (TeleportClient client = new TeleportClient(settings.get("teleport.addr"),
+                IdentityFile.load(Path.of(settings.get("teleport.identity"))))) {
+            client.ping();
+            long cpu = threads.getCurrentThreadCpuTime();
+            long start = System.nanoTime();
+            long read = 0;
+            String key = "";
+            do {
+                RawEvents page = client.getUnstructuredEvents(GetUnstructuredEventsRequest.newBuilder()
+                        .setNamespace("default").setStartDate(timestamp(from)).setEndDate(timestamp(to))
+                        .setLimit(pageSize).setOrder(Order.ORDER_ASCENDING).setStartKey(key).build());
+                read += page.getItemsCount();
+                key = page.getLastKey();
+            } while (!key.isEmpty());
+            return new Figure("bare reader (search API, pages of " + pageSize + ", the calling thread's CPU only)",
+                    read, (System.nanoTime() - start) / 1e9, (threads.getCurrentThreadCpuTime() - cpu) / 1e9);
+        }
+    }
+
+    /** POSTs {@code events} as JSON arrays of {@code batch} from {@code threads} threads, each waiting for its 200. */
+    static Figure barePoster(Map<String, String> settings, List<ObjectNode> events, int batch, int threads)
+            throws Exception {
+        FluentdTls tls = FluentdTls.builder().cert(Path.of(settings.get("forward.fluentd.cert")))
+                .key(Path.of(settings.get("forward.fluentd.key"))).ca(Path.of(settings.get("forward.fluentd.ca")))
+                .build();
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .sslContext(tls.createSSLContext(null)).build();
+        URI url = URI.create(settings.get("forward.fluentd.url"));
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        AtomicLong sent = new AtomicLong();
+        AtomicLong cpu = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        long start = System.nanoTime();
+        try {
+            List<Future<?>> posters = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int first = t;
+                posters.add(pool.submit(() -> {
+                    long began = mx.getCurrentThreadCpuTime();
+                    for (int at = first * batch; at < events.size(); at += threads * batch) {
+                        byte[] body = JSON.writeValueAsBytes(events.subList(at, Math.min(events.size(), at + batch)));
+                        HttpResponse<Void> answer = http.send(HttpRequest.newBuilder(url)
+                                .header("Content-Type", "application/json").timeout(Duration.ofSeconds(30))
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                                HttpResponse.BodyHandlers.discarding());
+                        if (answer.statusCode() != 200) {
+                            throw new IllegalStateException("the stand-in answered " + answer.statusCode());
+                        }
+                        sent.addAndGet(Math.min(batch, events.size() - at));
+                    }
+                    cpu.addAndGet(mx.getCurrentThreadCpuTime() - began);
+                    return null;
+                }));
+            }
+            for (Future<?> poster : posters) {
+                poster.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return new Figure("bare poster (" + threads + " threads, batches of " + batch
+                + ", JSON by Jackson, java.net.http; the posting threads' CPU only)", sent.get(),
+                (System.nanoTime() - start) / 1e9, cpu.get() / 1e9);
+    }
+
+    private static Timestamp timestamp(Instant instant) {
+        return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
+    }
+}
