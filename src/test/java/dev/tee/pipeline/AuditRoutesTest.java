@@ -43,6 +43,7 @@ class AuditRoutesTest {
     private final DeliveryLedger<String> ledger = new DeliveryLedger<>(commits::add);
     private final List<List<String>> sent = new CopyOnWriteArrayList<>();
     private Main main;
+    private String batchTimeoutMs = "200";
 
     @AfterEach
     void stop() {
@@ -161,7 +162,7 @@ class AuditRoutesTest {
         main.addInitialProperty("concurrency", "1");
         main.addInitialProperty("batches-in-flight", "1"); // the tests count on the order batches are sent in
         main.addInitialProperty("poll-period-ms", "50");
-        main.addInitialProperty("batch-timeout-ms", "200");
+        main.addInitialProperty("batch-timeout-ms", batchTimeoutMs);
         main.addInitialProperty("retry-delay-ms", "10");
         main.addInitialProperty("retry-max-delay-ms", "100");
         main.start();
@@ -188,6 +189,21 @@ class AuditRoutesTest {
         assertThat(sent).allSatisfy(batch -> assertThat(batch.size()).isLessThanOrEqualTo(3));
         assertThat(delivered.contains("g")).isTrue();
         assertThat(commits).last().isEqualTo("after-g");
+    }
+
+    @Test
+    void aReaderThatHasCaughtUpSendsTheBatchBeingFilledAtOnce() throws Exception {
+        // live latency: two events, a batch of three, a batch-timeout of a minute; the read route
+        // catches up after the page and signals the aggregator instead of letting the batch wait
+        batchTimeoutMs = "60000";
+        DeliveredEvents delivered = new DeliveredEvents(storage.resolve("delivered-ids"), 1000);
+        delivered.start();
+        ScriptedReader reader = new ScriptedReader(List.of(List.of("a", "b")));
+
+        start(reader, new ScriptedSink(), delivered);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> commits.contains("after-b"));
+        assertThat(sent).containsExactly(List.of("a", "b"));
     }
 
     @Test
