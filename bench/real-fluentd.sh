@@ -12,5 +12,5 @@ if [ ! -f target/bench-classpath.txt ] || [ pom.xml -nt target/bench-classpath.t
     mvn -q -B -ntp test-compile dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test
 fi
 mvn -q -B -ntp test-compile
-exec java -Xmx2g -Dfluentd.tools="$PWD/../shared/tools/fluentd" \
+exec java -Xmx8g -Dfluentd.tools="$PWD/../shared/tools/fluentd" \
     -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" dev.tee.bench.RealFluentdBenchmark "$@"
