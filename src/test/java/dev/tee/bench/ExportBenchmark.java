@@ -26,8 +26,10 @@ import dev.tee.testing.S3ProxyServer;
 
 /**
  * End-to-end throughput: a fake Teleport serving N generated events (spread over some days), the real
- * exporter as a child JVM, and the Fluentd stand-in or S3Proxy. Reports events/s, time to first
- * delivery and the exporter's peak RSS. Run with bench/export.sh (see bench/README.md).
+ * exporter as a child JVM, and the Fluentd stand-in or S3Proxy. Reports events/s, the exporter's CPU
+ * per event (in all, from the first delivery, and over the second half, by thread) and its peak RSS,
+ * then the bare reader and poster on the same servers ({@link Baselines}). Run with bench/export.sh
+ * (see bench/README.md).
  */
 public final class ExportBenchmark {
 
