@@ -263,11 +263,22 @@ final class DialRace {
      * dropped by the Proxy, too slow) it is that outage, retried. Otherwise the failure that got
      * furthest speaks: an error Teleport answered to Ping, then the server rejecting our certificate,
      * then our rejecting its, then an answer that this is no Proxy with TLS routing, and last a
-     * direct dial dropped because the address is no Auth Service.
+     * direct dial dropped because the address is no Auth Service. Except that the server rejecting a
+     * certificate of ours that has expired speaks first: no outage of the other way changes that.
      */
     private RuntimeException verdict(List<Outcome> outcomes) {
         List<Outcome> inOrder = new ArrayList<>(outcomes);
         inOrder.sort(Comparator.comparing(outcome -> candidates.indexOf(outcome.candidate())));
+        // our certificate has expired and a Teleport we trust said so: no wait cures that, whatever the
+        // other way met (a Proxy dial to an Auth Service can fail in ways that look like an outage)
+        if (!credentials.certificateChain().get(0).getNotAfter().toInstant().isAfter(java.time.Instant.now())) {
+            for (Outcome outcome : inOrder) {
+                if (outcome.failure() instanceof TeleportRefusal refusal
+                        && refusal.reason() == TeleportRefusal.Reason.CLIENT_CERTIFICATE) {
+                    return refusal;
+                }
+            }
+        }
         for (Outcome outcome : inOrder) {
             if (outcome.failure() instanceof TeleportException teleport && teleport.isRetryable()
                     && !outcome.notAnAuthService()) {
