@@ -32,12 +32,12 @@ public final class EventSteps {
     }
 
     /** A step that hands the event in the body to {@code step}. */
-    public static Processor process(Consumer<AuditEvent> step) {
+    private static Processor process(Consumer<AuditEvent> step) {
         return exchange -> step.accept(exchange.getMessage().getBody(AuditEvent.class));
     }
 
     /** A predicate true when {@code test} holds for the event in the body. */
-    public static Predicate test(java.util.function.Predicate<AuditEvent> test) {
+    private static Predicate test(java.util.function.Predicate<AuditEvent> test) {
         return exchange -> test.test(exchange.getMessage().getBody(AuditEvent.class));
     }
 }
