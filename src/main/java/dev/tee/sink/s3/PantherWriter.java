@@ -32,8 +32,11 @@ import org.slf4j.LoggerFactory;
  * are still on their way through the pipeline until then), or, for live data, when it is over, the
  * source has read all there is for now, every event it read has reached this writer and none came
  * during {@code flushDelay}. So a backfill of months writes one object per minute with events, not
- * one per batch, however slowly pages arrive. To bound memory, the oldest minutes are written early
- * when more than {@link #MAX_PENDING_EVENTS} events wait.
+ * one per batch, however slowly pages arrive. To bound memory, minutes are written early when more
+ * than {@link #MAX_PENDING_EVENTS} events wait: first the oldest of those no recent batch added to,
+ * which are most likely complete (the bulk export reads several chunks of a date at once, each in
+ * time order, so the minutes behind each stream are done and only the one it is in is being filled);
+ * only if that is not enough, the oldest of the rest.
  *
  * <p>Exactly once: the routes write every object create-if-absent, and this writer hands each object
  * of a minute its own index, {@code _0}, {@code _1}, ... When a key is taken, {@link #readBack} reads
@@ -50,6 +53,12 @@ public final class PantherWriter implements OutputCounters {
      * buffered event costs its line plus a few hundred bytes (see {@link Minute#add}).
      */
     public static final int MAX_PENDING_EVENTS = 25_000; // half the events a reader may have in flight
+    /**
+     * A minute a batch added to within this many batches is still being filled, as far as the cap is
+     * concerned: with three chunk streams and several batches in flight, each stream's current minute
+     * gets events every few batches.
+     */
+    static final int RECENT_BATCHES = 16;
 
     private final String prefix;
     private final long maxObjectBytes;
@@ -65,6 +74,8 @@ public final class PantherWriter implements OutputCounters {
     private Instant lastAdded = Instant.MIN;
     private Instant newestAdded = Instant.MIN;
     private int pendingEvents;
+    /** Batches added so far: a minute remembers the last one that added to it. */
+    private long batchesAdded;
     // volatile: written under the lock, read without it by the metrics, which must not wait for a slow write
     private volatile long objectsWritten;
     private long objectsFoundWritten;
@@ -100,9 +111,10 @@ public final class PantherWriter implements OutputCounters {
      */
     public synchronized Refused add(PantherLines.Encoded batch) {
         List<PantherLine> lines = batch.lines();
+        batchesAdded++;
         for (int i = 0; i < lines.size(); i++) {
             PantherLine line = lines.get(i);
-            pending.computeIfAbsent(line.minute(), Minute::new).add(line, batch.events().get(i));
+            pending.computeIfAbsent(line.minute(), Minute::new).add(line, batch.events().get(i), batchesAdded);
             pendingEvents++;
             lastAdded = batch.at();
             if (line.time().isAfter(newestAdded)) {
@@ -132,13 +144,27 @@ public final class PantherWriter implements OutputCounters {
             Instant end = minute.start.plusSeconds(60);
             boolean readPast = !end.isAfter(position);
             boolean quietAndOver = quiet && !now.isBefore(end);
-            if (readPast || quietAndOver || pendingEvents > MAX_PENDING_EVENTS) {
-                objects(minute, due);
-                it.remove();
-                pendingEvents -= minute.events.size();
+            if (readPast || quietAndOver) {
+                take(it, minute, due);
+            }
+        }
+        // over the cap: the oldest minutes no recent batch added to, then, if need be, the oldest of all
+        long recent = batchesAdded - RECENT_BATCHES;
+        for (boolean coldOnly : new boolean[] {true, false}) {
+            for (Iterator<Minute> it = pending.values().iterator(); it.hasNext() && pendingEvents > MAX_PENDING_EVENTS; ) {
+                Minute minute = it.next();
+                if (!coldOnly || minute.lastBatch <= recent) {
+                    take(it, minute, due);
+                }
             }
         }
         return due;
+    }
+
+    private void take(Iterator<Minute> it, Minute minute, List<PendingObject> due) {
+        objects(minute, due);
+        it.remove();
+        pendingEvents -= minute.events.size();
     }
 
     /** The objects of one minute: several when it passes the size cap, each with the events of its lines. */
@@ -238,6 +264,8 @@ public final class PantherWriter implements OutputCounters {
         final Instant start;
         final List<PantherLine> lines = new ArrayList<>();
         final List<AuditEvent> events = new ArrayList<>();
+        /** The last batch that added to this minute ({@link #batchesAdded}). */
+        long lastBatch;
 
         Minute(Instant start) {
             this.start = start;
@@ -247,7 +275,8 @@ public final class PantherWriter implements OutputCounters {
          * Keeps the line and what acknowledging needs (id and receipt), not the event's Struct, which
          * weighs several times its line.
          */
-        void add(PantherLine line, AuditEvent event) {
+        void add(PantherLine line, AuditEvent event, long batch) {
+            lastBatch = batch;
             lines.add(line);
             events.add(new AuditEvent(event.id(), event.type(), event.time(), event.index(),
                     new byte[0], event.receipt()));

@@ -236,6 +236,46 @@ class PantherWriterTest {
         assertThat(acknowledged).hasSize(PantherWriter.MAX_PENDING_EVENTS / 2 + 1);
     }
 
+    /**
+     * The bulk export reads three chunks at once, each in time order: over the cap, the minutes written
+     * early are those the streams have left behind, whole, never the one a stream is filling (which
+     * would split it across objects: the cap alone once made 36,143 objects of 7,200 minutes).
+     */
+    @Test
+    void overTheCapTheMinutesNoStreamIsFillingAreWrittenFirstAndWhole() throws Exception {
+        RoutedWriter writer = writer();
+        int streams = 3;
+        int perMinute = 60;
+        // long enough for the oldest stream to have had all its past minutes written: from then on, the
+        // oldest minute is the one it is filling
+        int minutes = PantherWriter.MAX_PENDING_EVENTS / perMinute / streams + 150;
+        int batch = 20;
+        Instant[] hours = {Instant.parse("2026-11-20T01:00:00Z"), Instant.parse("2026-11-21T01:00:00Z"),
+                Instant.parse("2026-11-22T01:00:00Z")}; // far enough apart that no two streams share a minute
+        int[] next = new int[streams];
+        int added = 0;
+        while (added < streams * minutes * perMinute) {
+            for (int s = 0; s < streams; s++) {
+                List<AuditEvent> events = new ArrayList<>();
+                for (int i = 0; i < batch; i++, next[s]++) {
+                    Instant at = hours[s].plusSeconds(60L * (next[s] / perMinute) + next[s] % perMinute);
+                    events.add(event("s" + s + "-" + next[s], at.toString()));
+                }
+                writer.add(new Batch(events));
+                writer.flushDue(); // the source has read nothing past these hours: only the cap applies
+                added += batch;
+            }
+        }
+
+        List<String> keys = keys();
+        assertThat(keys).as("minutes written early").hasSizeGreaterThan(150);
+        assertThat(keys).allSatisfy(key -> assertThat(key).endsWith("_0.gz"));
+        for (String key : keys) {
+            assertThat(lines(key)).as(key).hasSize(perMinute);
+        }
+        assertThat(acknowledged).hasSize(keys.size() * perMinute);
+    }
+
     @Test
     void anEventWhoseTimePantherCannotReadGoesToTheDeadLetters() throws Exception {
         RoutedWriter writer = writer();
