@@ -40,8 +40,12 @@ public final class Pem {
     /**
      * OpenSSL's traditional key encryption derives its key with EVP_BytesToKey ("PBKDF-OpenSSL"),
      * which only Bouncy Castle's provider implements; it is used here without registering it globally.
+     * Built on first use: the provider registers every algorithm it has (some 700 classes, about half
+     * a second of a cold start), and only keys with a passphrase need it.
      */
-    private static final Provider BC = new BouncyCastleProvider();
+    private static final class Bc {
+        static final Provider PROVIDER = new BouncyCastleProvider();
+    }
 
     private Pem() {
     }
@@ -57,12 +61,12 @@ public final class Pem {
             if (format == PemFormat.PKCS8) {
                 generator = new JcaPKCS8Generator(key, passphrase == null ? null
                         : new JceOpenSSLPKCS8EncryptorBuilder(JcaPKCS8Generator.AES_256_CBC)
-                                .setProvider(BC).setPassword(passphrase).build());
+                                .setProvider(Bc.PROVIDER).setPassword(passphrase).build());
             } else {
                 PrivateKey traditional = traditionalForm(key);
                 generator = passphrase == null ? new JcaMiscPEMGenerator(traditional)
                         : new JcaMiscPEMGenerator(traditional,
-                                new JcePEMEncryptorBuilder("AES-256-CBC").setProvider(BC).build(passphrase));
+                                new JcePEMEncryptorBuilder("AES-256-CBC").setProvider(Bc.PROVIDER).build(passphrase));
             }
             return write(generator);
         } catch (OperatorCreationException | IOException | GeneralSecurityException e) {
@@ -78,7 +82,7 @@ public final class Pem {
         if (!key.getAlgorithm().equals("EC")) {
             return key;
         }
-        return KeyFactory.getInstance("EC", BC).generatePrivate(new PKCS8EncodedKeySpec(key.getEncoded()));
+        return KeyFactory.getInstance("EC", Bc.PROVIDER).generatePrivate(new PKCS8EncodedKeySpec(key.getEncoded()));
     }
 
     /** Every certificate in {@code pem}, in order; other PEM blocks are skipped. */
@@ -114,7 +118,7 @@ public final class Pem {
                     requirePassphrase(passphrase);
                     try {
                         return converter.getPrivateKey(encrypted
-                                .decryptKeyPair(new JcePEMDecryptorProviderBuilder().setProvider(BC).build(passphrase))
+                                .decryptKeyPair(new JcePEMDecryptorProviderBuilder().setProvider(Bc.PROVIDER).build(passphrase))
                                 .getPrivateKeyInfo());
                     } catch (IOException | RuntimeException e) {
                         // a wrong passphrase mostly fails the padding check, but now and then decrypts to garbage
@@ -125,7 +129,7 @@ public final class Pem {
                     requirePassphrase(passphrase);
                     try {
                         return converter.getPrivateKey(encrypted.decryptPrivateKeyInfo(
-                                new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(BC).build(passphrase)));
+                                new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(Bc.PROVIDER).build(passphrase)));
                     } catch (IOException | RuntimeException e) {
                         throw new PemException("cannot decrypt the private key (wrong passphrase?)");
                     }
