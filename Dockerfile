@@ -22,7 +22,6 @@ USER ${UID}:${GID}
 VOLUME ["/var/lib/teleport-event-exporter"]
 
 # A fixed heap: reading waits beyond 50,000 events in flight, so memory does not grow with the
-# backlog (more only buys GC headroom); the serial collector suits a heap this small (README, "Running it").
-# To change it, override the entrypoint: --entrypoint java ... -Xmx512m -XX:+UseSerialGC -jar ...
-ENTRYPOINT ["java", "-Xmx256m", "-XX:+UseSerialGC", "-jar", "/app/teleport-event-exporter.jar"]
+# backlog (more only buys GC headroom). To change it, override the entrypoint: --entrypoint java ... -Xmx512m -jar ...
+ENTRYPOINT ["java", "-Xmx256m", "-jar", "/app/teleport-event-exporter.jar"]
 CMD ["start", "--config", "/config/application.properties"]

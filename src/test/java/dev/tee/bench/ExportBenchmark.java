@@ -38,9 +38,9 @@ public final class ExportBenchmark {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = options(args, Map.of("events", "100000", "output", "fluentd", "batch", "20",
-                "days", "30", "read", "search", "extra", "", "jvm", "-Xmx256m -XX:+UseSerialGC", "baseline", "true"));
+                "days", "30", "read", "search", "extra", "", "jvm", "-Xmx256m", "baseline", "true"));
         int events = Integer.parseInt(options.get("events"));
-        // --jvm: the exporter JVM's options (the README's heap and collector by default), e.g. "-Xmx256m -XX:StartFlightRecording=..."
+        // --jvm: the exporter JVM's options (the README's heap by default), e.g. "-Xmx256m -XX:StartFlightRecording=..."
         System.setProperty(ExporterProcess.JVM_OPTIONS, options.get("jvm"));
         String output = options.get("output");
         Path dir = Files.createTempDirectory("tee-bench-");

@@ -40,8 +40,8 @@ public final class RealFluentdBenchmark {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = ExportBenchmark.options(args, Map.of("events", "100000", "batch", "20",
-                "mode", "batch", "days", "3", "read", "search", "jvm", "-Xmx256m -XX:+UseSerialGC"));
-        // --jvm: the exporter JVM's options, the README's heap and collector by default
+                "mode", "batch", "days", "3", "read", "search", "jvm", "-Xmx256m"));
+        // --jvm: the exporter JVM's options, the README's heap by default
         System.setProperty(ExporterProcess.JVM_OPTIONS, options.get("jvm"));
         int count = Integer.parseInt(options.get("events"));
         Duration span = Duration.ofDays(Long.parseLong(options.get("days")));
