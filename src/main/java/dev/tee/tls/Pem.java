@@ -40,8 +40,9 @@ public final class Pem {
     /**
      * OpenSSL's traditional key encryption derives its key with EVP_BytesToKey ("PBKDF-OpenSSL"),
      * which only Bouncy Castle's provider implements; it is used here without registering it globally.
-     * Built on first use: the provider registers every algorithm it has (some 700 classes, about half
-     * a second of a cold start), and only keys with a passphrase need it.
+     * Built on first use: the provider registers every algorithm it has (some 700 classes, about 0.3 s
+     * of a cold start, bench/README.md), and only keys with a passphrase, and EC keys written in
+     * OpenSSL's traditional form, need it; reading an identity without a passphrase does not.
      */
     private static final class Bc {
         static final Provider PROVIDER = new BouncyCastleProvider();

@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * during {@code flushDelay}. So a backfill of months writes one object per minute with events, not
  * one per batch, however slowly pages arrive. To bound memory, minutes are written early when more
  * than {@link #MAX_PENDING_EVENTS} events wait: first the oldest of those no recent batch added to,
- * which are most likely complete (the bulk export reads several chunks of a date at once, each in
- * time order, so the minutes behind each stream are done and only the one it is in is being filled);
+ * the likeliest to be complete (the bulk export reads several chunks of a date at once: where each
+ * moves forward in time, the minutes behind it are done and only the one it is in is being filled);
  * only if that is not enough, the oldest of the rest.
  *
  * <p>Exactly once: the routes write every object create-if-absent, and this writer hands each object
@@ -264,7 +264,7 @@ public final class PantherWriter implements OutputCounters {
         final Instant start;
         final List<PantherLine> lines = new ArrayList<>();
         final List<AuditEvent> events = new ArrayList<>();
-        /** The last batch that added to this minute ({@link #batchesAdded}). */
+        /** The last batch that added to this minute ({@link PantherWriter#batchesAdded}). */
         long lastBatch;
 
         Minute(Instant start) {
