@@ -2,6 +2,7 @@ package dev.tee.teleport;
 
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -271,7 +272,7 @@ final class DialRace {
         inOrder.sort(Comparator.comparing(outcome -> candidates.indexOf(outcome.candidate())));
         // our certificate has expired and a Teleport we trust said so: no wait cures that, whatever the
         // other way met (a Proxy dial to an Auth Service can fail in ways that look like an outage)
-        if (!credentials.certificateChain().get(0).getNotAfter().toInstant().isAfter(java.time.Instant.now())) {
+        if (!credentials.notAfter().isAfter(Instant.now())) {
             for (Outcome outcome : inOrder) {
                 if (outcome.failure() instanceof TeleportRefusal refusal
                         && refusal.reason() == TeleportRefusal.Reason.CLIENT_CERTIFICATE) {
