@@ -273,12 +273,13 @@ public final class ExporterApp {
     }
 
     /**
-     * Every route file: all of routes/*.yaml in the jar, or in a routes/ directory next to the
-     * configuration file, which replaces the jar's. Each route's precondition decides whether it runs.
+     * Every route file: all of routes/*.yaml in the jar (named one by one, see {@link BundledRoutes}), or
+     * in a routes/ directory next to the configuration file, which replaces the jar's. Each route's
+     * precondition decides whether it runs.
      */
     static String routesPattern(ExporterConfig config) {
-        String base = routesDirectory(config).map(dir -> "file:" + dir + "/").orElse("classpath:routes/");
-        return base + "*.yaml";
+        return routesDirectory(config).map(dir -> "file:" + dir + "/*.yaml")
+                .orElseGet(() -> BundledRoutes.includePattern(ExporterApp.class.getClassLoader()));
     }
 
     /** The routes/ directory next to the configuration file, when there is one. */

@@ -18,6 +18,8 @@ public final class ExporterProcess {
     /** The system property with the child JVM's options, space-separated. */
     public static final String JVM_OPTIONS = "tee.exporter.jvm";
     static final String DEFAULT_JVM_OPTIONS = "-Xmx512m";
+    /** The system property naming a built jar to run ({@code -jar}) instead of this JVM's class path. */
+    public static final String JAR = "tee.exporter.jar";
 
     private final Process process;
     private final Path log;
@@ -30,15 +32,21 @@ public final class ExporterProcess {
     /**
      * Starts {@code start --config <config>} with this JVM's class path; output goes to {@code log}. The
      * JVM options are {@value #DEFAULT_JVM_OPTIONS} unless the system property {@value #JVM_OPTIONS}
-     * names others (the benchmarks' {@code --jvm}).
+     * names others (the benchmarks' {@code --jvm}); the system property {@value #JAR} runs that jar
+     * instead of this JVM's class path (the benchmarks' {@code --jar}).
      */
     public static ExporterProcess start(Path config, Path log, String... extraArgs) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of(System.getProperty(JVM_OPTIONS, DEFAULT_JVM_OPTIONS).strip().split("\\s+")));
+        String jar = System.getProperty(JAR);
         int shown = command.size() + 2; // the class path is long: the log shows what follows it
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-                "dev.tee.cli.Main", "start", "--config", config.toString()));
+        if (jar == null) {
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.tee.cli.Main"));
+        } else {
+            command.addAll(List.of("-jar", jar));
+        }
+        command.addAll(List.of("start", "--config", config.toString()));
         command.addAll(List.of(extraArgs));
         try {
             Files.writeString(log, "=== " + String.join(" ", command.subList(1, shown - 2)) + " ... "
