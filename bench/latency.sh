@@ -3,6 +3,7 @@
 # and the exporter's start to its first read.
 #   bench/latency.sh                                  # 300 events, one every 100 ms, timeout=1s, batch 20
 #   bench/latency.sh --timeout=5s                     # the Go handler's default poll period
+#   bench/latency.sh --jar=target/teleport-event-exporter.jar   # java -jar, as users run it (mvn package first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -f target/bench-classpath.txt ] || [ pom.xml -nt target/bench-classpath.txt ]; then
