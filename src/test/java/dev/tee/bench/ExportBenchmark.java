@@ -38,10 +38,9 @@ public final class ExportBenchmark {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = options(args, Map.of("events", "100000", "output", "fluentd", "batch", "20",
-                "days", "30", "read", "search", "extra", "", "jvm", "-Xmx256m", "baseline", "true"));
+                "days", "30", "read", "search", "extra", "", "jvm", "-Xmx256m", "baseline", "true", "jar", ""));
         int events = Integer.parseInt(options.get("events"));
-        // --jvm: the exporter JVM's options (the README's heap by default), e.g. "-Xmx256m -XX:StartFlightRecording=..."
-        System.setProperty(ExporterProcess.JVM_OPTIONS, options.get("jvm"));
+        exporterJvm(options);
         String output = options.get("output");
         Path dir = Files.createTempDirectory("tee-bench-");
 
@@ -182,6 +181,17 @@ public final class ExportBenchmark {
     }
 
     /** {@code defaults}, with each {@code --name=value} argument in place of its default. */
+    /**
+     * --jvm: the exporter JVM's options (the README's heap by default), e.g. "-Xmx256m -XX:StartFlightRecording=...";
+     * --jar: run that jar (java -jar, as users do) instead of the class path.
+     */
+    static void exporterJvm(Map<String, String> options) {
+        System.setProperty(ExporterProcess.JVM_OPTIONS, options.get("jvm"));
+        if (!options.get("jar").isEmpty()) {
+            System.setProperty(ExporterProcess.JAR, options.get("jar"));
+        }
+    }
+
     static Map<String, String> options(String[] args, Map<String, String> defaults) {
         Map<String, String> options = new HashMap<>(defaults);
         for (String arg : args) {

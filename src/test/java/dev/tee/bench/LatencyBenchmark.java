@@ -31,10 +31,7 @@ public final class LatencyBenchmark {
     public static void main(String[] args) throws Exception {
         Map<String, String> options = ExportBenchmark.options(args, Map.of("events", "300", "every", "100ms",
                 "timeout", "1s", "batch", "20", "jvm", "-Xmx256m", "jar", ""));
-        System.setProperty(ExporterProcess.JVM_OPTIONS, options.get("jvm"));
-        if (!options.get("jar").isEmpty()) { // the built jar (-jar), rather than the class path
-            System.setProperty(ExporterProcess.JAR, options.get("jar"));
-        }
+        ExportBenchmark.exporterJvm(options);
         int events = Integer.parseInt(options.get("events"));
         Duration every = Duration.ofMillis(Long.parseLong(options.get("every").replace("ms", "")));
         Path dir = Files.createTempDirectory("tee-latency-");

@@ -84,7 +84,13 @@ public final class RouteMetricsOverhead {
         now.putAll(Map.of("metrics", "false", "camel.main.streamCachingEnabled", "false",
                 "camel.main.uuidGenerator", "simple"));
         setups.put("as now: the last two, no route timers on the per-event route (JMX kept)", now);
-        setups.put("  and processors and predicates (ref) instead of bean methods", with(now, "steps", "processors"));
+        Map<String, String> processors = with(now, "steps", "processors");
+        setups.put("  and processors and predicates (ref) instead of bean methods", processors);
+        setups.put("    and JMX statistics RoutesOnly", with(processors, "camel.main.jmxManagementStatisticsLevel",
+                "RoutesOnly"));
+        setups.put("    and JMX without statistics (Off)", with(processors, "camel.main.jmxManagementStatisticsLevel",
+                "Off"));
+        setups.put("    and without JMX", with(processors, "camel.main.jmxEnabled", "false"));
         System.out.printf("CPU ns per event (%d events a run, pages of %d, batches of 20), rounds of %d:%n", EVENTS,
                 PAGE, ROUNDS);
         for (Map.Entry<String, Map<String, String>> setup : setups.entrySet()) {
