@@ -81,6 +81,7 @@ public final class ExportBenchmark {
             }
             Path config = world.writeConfig(settings);
 
+            HostSpeed.Speed hostSpeed = HostSpeed.Speed.now(); // again after the run: did the host slow down?
             long began = System.nanoTime();
             // --extra: more options of the exporter's, e.g. "--management.port=0 --jmx=false"
             String extra = options.get("extra").strip();
@@ -159,6 +160,7 @@ public final class ExportBenchmark {
                 long objects = server.client().listObjectsV2Paginator(b -> b.bucket("bench")).contents().stream().count();
                 System.out.printf("S3: %d objects%n", objects);
             }
+            System.out.println(HostSpeed.compare(hostSpeed, HostSpeed.Speed.now()));
             if (Boolean.parseBoolean(options.get("baseline"))) {
                 // the limits, on the same servers and cores, right after the run (--baseline=false skips them)
                 double exported = events / export;
