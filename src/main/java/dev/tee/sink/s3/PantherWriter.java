@@ -18,6 +18,7 @@ import dev.tee.sink.OutputCounters;
 import dev.tee.sink.OutputUnavailableException;
 import dev.tee.sink.Refused;
 import dev.tee.source.AuditSource;
+import dev.tee.state.InFlight;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,9 +51,12 @@ public final class PantherWriter implements OutputCounters {
 
     /**
      * Events buffered at most; beyond, the oldest minutes are written before they are complete. A
-     * buffered event costs its line plus a few hundred bytes (see {@link Minute#add}).
+     * buffered event costs its line plus a few hundred bytes (see {@link Minute#add}). It must stay
+     * below the readers' limit ({@link InFlight#DEFAULT_LIMIT}): the events held here are not settled,
+     * and at or above it a chunk stream holding its minutes open waits for permits this writer never
+     * frees (a limit of 20,000 stalled the bulk export for good, tried in bench/export.sh).
      */
-    public static final int MAX_PENDING_EVENTS = 25_000; // half the events a reader may have in flight
+    public static final int MAX_PENDING_EVENTS = InFlight.DEFAULT_LIMIT / 2;
     /**
      * A minute a batch added to within this many batches is still being filled, as far as the cap is
      * concerned: with three chunk streams and several batches in flight, each stream's current minute
