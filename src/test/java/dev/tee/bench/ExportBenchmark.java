@@ -182,7 +182,6 @@ public final class ExportBenchmark {
         }
     }
 
-    /** {@code defaults}, with each {@code --name=value} argument in place of its default. */
     /**
      * --jvm: the exporter JVM's options (the README's heap by default), e.g. "-Xmx256m -XX:StartFlightRecording=...";
      * --jar: run that jar (java -jar, as users do) instead of the class path.
@@ -194,6 +193,7 @@ public final class ExportBenchmark {
         }
     }
 
+    /** {@code defaults}, with each {@code --name=value} argument in place of its default. */
     static Map<String, String> options(String[] args, Map<String, String> defaults) {
         Map<String, String> options = new HashMap<>(defaults);
         for (String arg : args) {
