@@ -33,7 +33,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WorkerRoutesTest {
 
-    private static final Duration PATIENCE = Duration.ofSeconds(60);
+    /**
+     * Long enough for a chunk cut several times in a row: each cut that gives no new event doubles its
+     * pause (1, 2, 4 ... s; CI once saw 25 s then 48 s, 100 s in all, with 60 s of patience here).
+     */
+    private static final Duration PATIENCE = Duration.ofSeconds(180);
     private static final int EVENTS = 400;
 
     @TempDir
