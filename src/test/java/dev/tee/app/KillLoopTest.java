@@ -7,6 +7,7 @@ import java.time.Duration;
 
 import dev.tee.testing.KillLoop;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -23,7 +24,8 @@ class KillLoopTest {
     private static final int BATCH = 100;
     private static final Duration PATIENCE = Duration.ofMinutes(2);
 
-    @TempDir
+    // kept when a test fails: its message names the exporter's log in it
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
 
     @Test

@@ -4,9 +4,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -42,8 +42,19 @@ import org.slf4j.LoggerFactory;
  * <p>Exactly once: the routes write every object create-if-absent, and this writer hands each object
  * of a minute its own index, {@code _0}, {@code _1}, ... When a key is taken, {@link #readBack} reads
  * the object there; our lines it already holds (a replay after a crash between the write and the
- * acknowledgement) count as delivered, and only the rest goes to the next key. No event is ever in two
- * objects, whatever the crash.
+ * acknowledgement) count as delivered, and only the rest goes to the next key. Two rules make that
+ * enough, whatever the crash and whatever order batches arrive in:
+ * <ul>
+ * <li>A minute has one object on its way at a time: the next is handed out once the previous is
+ *     stored. So the taken keys of a minute are always {@code _0} to {@code _n} with no gap, and the
+ *     first free key an object finds has no taken key after it. (Written in parallel, a minute's
+ *     {@code _1} could be stored while a kill stopped its {@code _0}; the replay then found {@code _0}
+ *     free and wrote {@code _1}'s events again. A CI run of the kill loop saw it.)
+ * <li>The keys of a minute found taken by an earlier run's objects are remembered, and every later
+ *     object of that minute in this run first drops the lines they hold ({@link #alreadyStored}): its
+ *     events may have been in any of them, not only in the keys it meets itself.
+ * </ul>
+ * No event is ever in two objects.
  */
 public final class PantherWriter implements OutputCounters {
 
@@ -63,6 +74,12 @@ public final class PantherWriter implements OutputCounters {
      * gets events every few batches.
      */
     static final int RECENT_BATCHES = 16;
+    /**
+     * Minutes whose keys this writer remembers ({@link MinuteKeys}); beyond, the least recently used
+     * one is forgotten. Forgetting costs reads, not correctness: a later object of a forgotten minute
+     * starts again at {@code _0} and reads back every taken key on its way.
+     */
+    static final int MINUTES_REMEMBERED = 4096;
 
     private final String prefix;
     private final long maxObjectBytes;
@@ -73,8 +90,13 @@ public final class PantherWriter implements OutputCounters {
     private final Clock clock;
 
     private final TreeMap<Instant, Minute> pending = new TreeMap<>();
-    /** The lowest index not yet handed to an object, per minute written in this run. */
-    private final Map<Instant, Integer> nextIndex = new HashMap<>();
+    /** The keys of the minutes this run has written to, least recently used first. */
+    private final Map<Instant, MinuteKeys> keys = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Instant, MinuteKeys> eldest) {
+            return size() > MINUTES_REMEMBERED && eldest.getValue().writing == null;
+        }
+    };
     private Instant lastAdded = Instant.MIN;
     private Instant newestAdded = Instant.MIN;
     private int pendingEvents;
@@ -165,30 +187,81 @@ public final class PantherWriter implements OutputCounters {
         return due;
     }
 
+    /**
+     * Hands out the minute's next object: all its lines, or as many as fit under the size cap (the rest
+     * stays, for a later call). Nothing while the minute's previous object is on its way.
+     */
     private void take(Iterator<Minute> it, Minute minute, List<PendingObject> due) {
-        objects(minute, due);
-        it.remove();
-        pendingEvents -= minute.events.size();
-    }
-
-    /** The objects of one minute: several when it passes the size cap, each with the events of its lines. */
-    private void objects(Minute minute, List<PendingObject> due) {
-        List<PantherLine> lines = minute.lines;
-        int first = 0;
-        while (first < lines.size()) {
-            MinuteObject object = new MinuteObject(minute.start, maxObjectBytes);
-            int end = first;
-            while (end < lines.size() && object.accepts(lines.get(end))) {
-                object.add(lines.get(end++));
-            }
-            due.add(new PendingObject(prefix, minute.start, takeIndex(minute.start), lines.subList(first, end),
-                    minute.events.subList(first, end)));
-            first = end;
+        MinuteKeys minuteKeys = keys.get(minute.start);
+        if (minuteKeys != null && minuteKeys.writing != null) {
+            return;
+        }
+        if (minuteKeys == null) {
+            minuteKeys = new MinuteKeys();
+            keys.put(minute.start, minuteKeys);
+        }
+        MinuteObject object = new MinuteObject(minute.start, maxObjectBytes);
+        int end = 0;
+        while (end < minute.lines.size() && object.accepts(minute.lines.get(end))) {
+            object.add(minute.lines.get(end++));
+        }
+        PendingObject next = new PendingObject(prefix, minute.start, minuteKeys.next++, minute.lines.subList(0, end),
+                minute.events.subList(0, end));
+        minuteKeys.writing = next;
+        due.add(next);
+        pendingEvents -= end;
+        if (end == minute.lines.size()) {
+            it.remove();
+        } else {
+            minute.lines.subList(0, end).clear();
+            minute.events.subList(0, end).clear();
         }
     }
 
-    private int takeIndex(Instant minute) {
-        return nextIndex.merge(minute, 1, Integer::sum) - 1;
+    /** The object no longer holds its minute: stored, or found stored. */
+    private void release(PendingObject object) {
+        MinuteKeys minuteKeys = keys.get(object.minute());
+        if (minuteKeys != null && minuteKeys.writing == object) {
+            minuteKeys.writing = null;
+        }
+    }
+
+    /**
+     * Before an object's first write: the lines of it that an earlier run's objects of its minute hold
+     * (at keys this run's previous objects of the minute found taken) count as delivered.
+     *
+     * @return their events, to acknowledge; the object is stored when that was all of them
+     * @throws OutputUnavailableException one of those objects cannot be read now
+     */
+    public Batch alreadyStored(PendingObject object) {
+        List<Integer> earlier;
+        synchronized (this) {
+            MinuteKeys minuteKeys = keys.get(object.minute());
+            earlier = minuteKeys == null ? List.of() : List.copyOf(minuteKeys.earlier);
+        }
+        List<AuditEvent> found = new ArrayList<>();
+        for (int index : earlier) {
+            if (object.isStored()) {
+                break;
+            }
+            found.addAll(object.removeStored(storedLines(object.keyAt(index))).events());
+        }
+        if (!found.isEmpty()) {
+            synchronized (this) {
+                eventsWritten += found.size();
+                if (object.isStored()) {
+                    release(object);
+                }
+            }
+            LOG.info("{} events of {} were written before a restart, under an earlier key of the minute; not "
+                    + "writing them again", found.size(), object);
+        }
+        return new Batch(found);
+    }
+
+    private Set<String> storedLines(String key) {
+        return new HashSet<>(MinuteObject.lines(store.get(key)
+                .orElseThrow(() -> new OutputUnavailableException(key + " is taken but cannot be read yet"))));
     }
 
     /** The object is stored under its key: its events, to acknowledge. */
@@ -197,6 +270,7 @@ public final class PantherWriter implements OutputCounters {
         synchronized (this) {
             objectsWritten++;
             eventsWritten += events.size();
+            release(object);
         }
         LOG.debug("wrote {} ({} events)", object, events.size());
         return events;
@@ -211,13 +285,17 @@ public final class PantherWriter implements OutputCounters {
      */
     public Batch readBack(PendingObject object) {
         String key = object.getKey();
-        Set<String> stored = new HashSet<>(MinuteObject.lines(store.get(key)
-                .orElseThrow(() -> new OutputUnavailableException(key + " is taken but cannot be read yet"))));
+        Set<String> stored = storedLines(key);
         Batch found;
         synchronized (this) {
             found = object.removeStored(stored);
-            if (!object.isStored()) {
-                object.moveTo(takeIndex(object.minute()));
+            // the minute is this object's until it is stored (take), so its keys are remembered
+            MinuteKeys minuteKeys = keys.get(object.minute());
+            minuteKeys.earlier.add(object.index());
+            if (object.isStored()) {
+                release(object);
+            } else {
+                object.moveTo(minuteKeys.next++);
             }
             if (found.size() > 0) {
                 objectsFoundWritten++;
@@ -261,6 +339,16 @@ public final class PantherWriter implements OutputCounters {
     /** Objects that a replay found already stored (a crash came between a write and its acknowledgement). */
     synchronized long objectsFoundWritten() {
         return objectsFoundWritten;
+    }
+
+    /** What this run knows of a minute's keys. */
+    private static final class MinuteKeys {
+        /** The lowest index not yet handed to an object. */
+        int next;
+        /** The minute's object on its way to the output, if any: the next one waits for it. */
+        PendingObject writing;
+        /** Indices found taken by objects this run did not write: an earlier run's, perhaps with our lines. */
+        final List<Integer> earlier = new ArrayList<>(0);
     }
 
     /** The buffered events of one UTC minute, in arrival order. */

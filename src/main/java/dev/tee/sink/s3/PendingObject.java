@@ -34,7 +34,7 @@ public final class PendingObject {
 
     /** The key to try now: {@code <prefix><yyyyMMddHHmm00>_<n>.gz}. */
     public synchronized String getKey() {
-        return new PantherObjectKey(prefix, minute, index).key();
+        return keyAt(index);
     }
 
     /** The gzip body of the lines still to store, made once per key tried. */
@@ -45,6 +45,15 @@ public final class PendingObject {
             body = object.gzip();
         }
         return body;
+    }
+
+    /** The minute's key with index {@code index}. */
+    String keyAt(int index) {
+        return new PantherObjectKey(prefix, minute, index).key();
+    }
+
+    synchronized int index() {
+        return index;
     }
 
     /** Whether every line is stored, under this key or under taken keys that already held it. */

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -88,12 +89,48 @@ class PantherWriterTest {
 
     /** A writer in the object routes (output=file), as a restart makes one: the previous one's routes stop. */
     private RoutedWriter writer() throws Exception {
+        return writer(null, MinuteObject.DEFAULT_MAX_BYTES);
+    }
+
+    /**
+     * The same, with objects of at most {@code maxObjectBytes}, writing through {@code held} (which
+     * holds one key's write back) when not null.
+     */
+    private RoutedWriter writer(HeldWrite held, long maxObjectBytes) throws Exception {
         stopRoutes();
         DirectoryObjectStore out = new DirectoryObjectStore(dir.resolve("out"));
-        PantherWriter writer = new PantherWriter("teleport/logs", MinuteObject.DEFAULT_MAX_BYTES,
-                Duration.ofSeconds(5), out, source, clock);
-        routes = ObjectRoutes.file(writer, source, out, acknowledged, dir.resolve("state"));
+        PantherWriter writer = new PantherWriter("teleport/logs", maxObjectBytes, Duration.ofSeconds(5), out, source,
+                clock);
+        routes = ObjectRoutes.file(writer, source, held == null ? out : held.on(out), acknowledged,
+                dir.resolve("state"));
         return new RoutedWriter(writer, routes);
+    }
+
+    /** The output=file route's {@code outputDirectory} bean, whose write of one key waits until released. */
+    public static final class HeldWrite {
+        private final String key;
+        private final CountDownLatch reached = new CountDownLatch(1);
+        private final CountDownLatch released = new CountDownLatch(1);
+        private DirectoryObjectStore out;
+
+        HeldWrite(String key) {
+            this.key = key;
+        }
+
+        HeldWrite on(DirectoryObjectStore directory) {
+            this.out = directory;
+            return this;
+        }
+
+        public void create(String objectKey, byte[] body) throws Exception {
+            if (objectKey.equals(key)) {
+                reached.countDown();
+                if (!released.await(30, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("never released: " + key);
+                }
+            }
+            out.create(objectKey, body);
+        }
     }
 
     /** The writer as the routes drive it: batches through the delivery route, flushDue as the audit-flush timer. */
@@ -219,6 +256,75 @@ class PantherWriterTest {
         assertThat(replay.objectsFoundWritten()).isEqualTo(1);
         assertThat(keys()).containsExactly("teleport/logs20261123172200_0.gz", "teleport/logs20261123172200_1.gz");
         assertThat(lines("teleport/logs20261123172200_1.gz")).hasSize(1).first().asString().contains("\"uid\":\"late\"");
+    }
+
+    /**
+     * Written in parallel, a minute's _1 could be stored while a kill stopped its _0; the replay then
+     * found _0 free and wrote _1's events into it again (the kill loop into S3 saw it in CI).
+     */
+    @Test
+    void aMinutesNextObjectWaitsUntilItsPreviousOneIsStored() throws Exception {
+        HeldWrite held = new HeldWrite("teleport/logs20261123172200_0.gz");
+        RoutedWriter writer = writer(held, MinuteObject.DEFAULT_MAX_BYTES);
+        try {
+            writer.add(batch(event("a", "2026-11-23T17:22:01Z"), event("next", "2026-11-23T17:23:00Z")));
+            readPosition = Instant.parse("2026-11-23T17:23:00Z");
+            CompletableFuture<Void> first = CompletableFuture.runAsync(writer::flushDue);
+            assertThat(held.reached.await(10, TimeUnit.SECONDS)).as("the write of _0 began").isTrue();
+
+            // a late event of the same minute (batches can overtake each other on their way here)
+            writer.add(batch(event("b", "2026-11-23T17:22:30Z")));
+            assertThat(keys()).as("nothing of the minute is written while _0 is on its way").isEmpty();
+
+            held.released.countDown();
+            first.get(10, TimeUnit.SECONDS);
+        } finally {
+            held.released.countDown();
+        }
+        writer.flushDue();
+        assertThat(keys()).containsExactly("teleport/logs20261123172200_0.gz", "teleport/logs20261123172200_1.gz");
+        assertThat(lines("teleport/logs20261123172200_1.gz")).singleElement().asString().contains("\"uid\":\"b\"");
+        assertThat(acknowledged).containsExactly("a", "b");
+    }
+
+    /** Past the size cap, a minute's objects are written one after the other, each once the one before is stored. */
+    @Test
+    void aMinutePastTheSizeCapIsWrittenAsSeveralObjectsInTurn() throws Exception {
+        RoutedWriter writer = writer(null, 1); // an object takes one line, however long
+        writer.add(batch(event("a", "2026-11-23T17:22:01Z"), event("b", "2026-11-23T17:22:02Z"),
+                event("c", "2026-11-23T17:22:03Z"), event("next", "2026-11-23T17:23:00Z")));
+        readPosition = Instant.parse("2026-11-23T17:23:00Z");
+        for (int i = 0; i < 3; i++) {
+            writer.flushDue();
+            assertThat(keys()).as("after the audit-flush timer's tick %d", i + 1).hasSize(i + 1);
+        }
+        assertThat(keys()).containsExactly("teleport/logs20261123172200_0.gz", "teleport/logs20261123172200_1.gz",
+                "teleport/logs20261123172200_2.gz");
+        assertThat(lines("teleport/logs20261123172200_2.gz")).singleElement().asString().contains("\"uid\":\"c\"");
+        assertThat(acknowledged).containsExactly("a", "b", "c");
+        assertThat(writer.pendingMinutes()).isEqualTo(1); // 17:23, which may still get events
+    }
+
+    /**
+     * A replay whose minute comes as two objects: each must find what an earlier run stored under any
+     * of the minute's keys, not only under the keys it meets itself.
+     */
+    @Test
+    void aReplayWhoseMinuteComesAsTwoObjectsFindsEverythingAnEarlierRunWroteOfIt() throws Exception {
+        readPosition = Instant.parse("2026-11-23T17:23:00Z");
+        RoutedWriter first = writer();
+        first.add(batch(event("a", "2026-11-23T17:22:01Z"), event("next", "2026-11-23T17:23:00Z")));
+        first.add(batch(event("b", "2026-11-23T17:22:30Z")));
+        assertThat(keys()).containsExactly("teleport/logs20261123172200_0.gz", "teleport/logs20261123172200_1.gz");
+        acknowledged.clear(); // the crash: written, but never acknowledged
+
+        RoutedWriter replay = writer();
+        replay.add(batch(event("b", "2026-11-23T17:22:30Z"), event("next", "2026-11-23T17:23:00Z")));
+        replay.add(batch(event("a", "2026-11-23T17:22:01Z")));
+
+        assertThat(acknowledged).containsExactlyInAnyOrder("a", "b");
+        assertThat(replay.objectsWritten()).isZero();
+        assertThat(keys()).containsExactly("teleport/logs20261123172200_0.gz", "teleport/logs20261123172200_1.gz");
     }
 
     @Test

@@ -84,6 +84,25 @@ class S3ObjectRoutesTest {
                 .asString().contains("\"uid\":\"late\"");
     }
 
+    /**
+     * A replay whose minute reaches the writer as two objects, after a run that stored it as two: the
+     * second object finds its event under the key the first one read back, and nothing is written twice.
+     */
+    @Test
+    void aReplayWhoseMinuteComesAsTwoObjectsWritesNothingAnEarlierRunStored() throws Exception {
+        deliver(event("a", "2026-11-23T17:22:01Z"));
+        deliver(event("b", "2026-11-23T17:22:30Z"));
+        assertThat(keys()).containsExactly("teleport/logs20261123172200_0.gz", "teleport/logs20261123172200_1.gz");
+        committed.clear(); // the crash: written, but never acknowledged
+
+        PantherWriter replay = deliverInOneRun(new Batch(List.of(event("b", "2026-11-23T17:22:30Z"))),
+                new Batch(List.of(event("a", "2026-11-23T17:22:01Z"))));
+
+        assertThat(committed).containsExactly("b", "a");
+        assertThat(replay.objectsWritten()).isZero();
+        assertThat(keys()).containsExactly("teleport/logs20261123172200_0.gz", "teleport/logs20261123172200_1.gz");
+    }
+
     @Test
     void anS3ThatIsDownAtTheFirstPutIsWaitedOut() throws Exception {
         s3.stop();
@@ -105,12 +124,19 @@ class S3ObjectRoutesTest {
 
     /** A fresh writer in fresh routes, as after a restart, handed one batch; returns once it is through. */
     private PantherWriter deliver(AuditEvent... events) throws Exception {
+        return deliverInOneRun(new Batch(List.of(events)));
+    }
+
+    /** A fresh writer in fresh routes handed the batches one after the other; returns once they are through. */
+    private PantherWriter deliverInOneRun(Batch... batches) throws Exception {
         try (S3ObjectStore store = S3ObjectStore.open(s3.settings(BUCKET))) {
             PantherWriter writer = new PantherWriter("teleport/logs", MinuteObject.DEFAULT_MAX_BYTES, Duration.ZERO,
                     store, caughtUp, Clock.systemUTC());
             try (ObjectRoutes routes = ObjectRoutes.s3(writer, caughtUp, store.client(), BUCKET, Map.of(), committed,
                     dir.resolve("state-" + System.nanoTime()))) {
-                routes.deliver(new Batch(List.of(events)));
+                for (Batch batch : batches) {
+                    routes.deliver(batch);
+                }
             }
             return writer;
         }
