@@ -12,15 +12,21 @@ final class FakeExport {
 
     private final FakeExportChunks chunks;
     private final double cutFraction;
+    private final int cutAfter;
     private final Random random;
 
-    FakeExport(FakeExportChunks chunks, double cutFraction, Random random) {
+    /**
+     * @param cutAfter when positive, every stream with more events than this breaks after this many
+     *     (and {@code cutFraction} is not used)
+     */
+    FakeExport(FakeExportChunks chunks, double cutFraction, int cutAfter, Random random) {
         if (cutFraction < 0 || cutFraction > 1) {
             throw new IllegalArgumentException("the share of export streams to cut must be in [0, 1], not "
                     + cutFraction);
         }
         this.chunks = chunks;
         this.cutFraction = cutFraction;
+        this.cutAfter = cutAfter;
         this.random = random;
     }
 
@@ -34,13 +40,19 @@ final class FakeExport {
      * cannot break midway); null for no cut.
      */
     OutboundStream.Cut cutFor(int remaining) {
+        if (cutAfter > 0) {
+            return remaining > cutAfter ? cut(cutAfter) : null;
+        }
         synchronized (random) {
             if (remaining < 2 || cutFraction == 0 || random.nextDouble() >= cutFraction) {
                 return null;
             }
-            int after = 1 + random.nextInt(remaining - 1);
-            return new OutboundStream.Cut(after, Status.UNAVAILABLE
-                    .withDescription("export stream cut midway after " + after + " events (fault injection)"));
+            return cut(1 + random.nextInt(remaining - 1));
         }
+    }
+
+    private static OutboundStream.Cut cut(int after) {
+        return new OutboundStream.Cut(after, Status.UNAVAILABLE
+                .withDescription("export stream cut midway after " + after + " events (fault injection)"));
     }
 }

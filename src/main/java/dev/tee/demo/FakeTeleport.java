@@ -103,7 +103,7 @@ public final class FakeTeleport implements AutoCloseable {
         Random random = new Random(builder.seed);
         this.export = builder.bulkExport ? new FakeExport(
                 new FakeExportChunks(builder.eventsPerChunk, builder.unorderedChunks, random),
-                builder.cutExportStreams, random) : null;
+                builder.cutExportStreams, builder.cutExportStreamsAfter, random) : null;
         if (builder.proxy) {
             SSLContext webTls = TlsMaterial.sslContext(TlsMaterial.keyManager(List.of(hostCertificate.x509()),
                     hostCertificate.keyPair().getPrivate()), TlsMaterial.trustManager(List.of(hostCaCertificate())));
@@ -139,6 +139,7 @@ public final class FakeTeleport implements AutoCloseable {
         private int eventsPerChunk = DEFAULT_EVENTS_PER_CHUNK;
         private boolean unorderedChunks;
         private double cutExportStreams;
+        private int cutExportStreamsAfter;
         private long seed = 1;
         private boolean proxy;
         private boolean proxyTlsRouting = true;
@@ -192,6 +193,15 @@ public final class FakeTeleport implements AutoCloseable {
         /** With bulk export: the share (0 to 1) of export streams broken midway with UNAVAILABLE. */
         public Builder cutExportStreams(double fraction) {
             this.cutExportStreams = fraction;
+            return this;
+        }
+
+        /**
+         * With bulk export: every export stream with more than {@code events} events to send broken
+         * with UNAVAILABLE after that many (instead of {@link #cutExportStreams}'s random share and place).
+         */
+        public Builder cutExportStreamsAfter(int events) {
+            this.cutExportStreamsAfter = events;
             return this;
         }
 

@@ -69,8 +69,14 @@ public final class ExportReader implements AuditSource, AutoCloseable {
         void close();
     }
 
-    /** One event of a chunk as Teleport streamed it, before {@link #read} hands it on. */
-    public record ChunkEvent(Chunk chunk, RawExportEvent item) {
+    /**
+     * One element of a chunk's stream, before {@link #read} hands it on: an event as Teleport streamed
+     * it, or, after the last event a stream gave before it failed, the failure ({@code item} null).
+     * Camel's split looks one element ahead (to mark the last one), so a failure thrown by the iterator
+     * stopped the split before the event received just before the cut was handed on, and a stream
+     * cut after one event made no progress at all; as an element of its own, the failure comes after it.
+     */
+    public record ChunkEvent(Chunk chunk, RawExportEvent item, RuntimeException failure) {
     }
 
     private final ExportApi api;
@@ -192,11 +198,16 @@ public final class ExportReader implements AuditSource, AutoCloseable {
 
     /**
      * The event as the pipeline takes it, tracked in its chunk's ledger; the chunk's stream resumes
-     * after it. (The route hands it on right away, retrying in place if that fails; an event the split
-     * read ahead but did not get to is read again after a cut, never tracked twice.)
+     * after it. (The route hands it on right away, retrying in place if that fails.)
+     *
+     * @throws RuntimeException the stream's failure, when this element is the one that stands for it
+     *     ({@link ChunkEvent}): every event before it was handed on, and the route opens the chunk again
      */
     public AuditEvent read(ChunkEvent read) {
         Chunk chunk = read.chunk();
+        if (read.failure() != null) {
+            throw failed(chunk, read.failure());
+        }
         RawExportEvent item = read.item();
         AuditEvent event = Events.toAuditEvent(item.getEvent(), chunk.ledger.track(item.getCursor()));
         chunk.readCursor = item.getCursor();
@@ -348,13 +359,15 @@ public final class ExportReader implements AuditSource, AutoCloseable {
     }
 
     /**
-     * A chunk's stream as the split iterates it. Once it ended, failed or was closed it has nothing
-     * more: the split looks again when it is done, to release what it read ahead.
+     * A chunk's stream as the split iterates it: its events, then, if it failed, the failure as one
+     * more element ({@link ChunkEvent}). Once it ended, failed or was closed it has nothing more: the
+     * split looks again when it is done, to release what it read ahead.
      */
     private final class ChunkEvents implements Iterator<ChunkEvent>, Closeable {
         private final Chunk chunk;
         private final ChunkStream stream;
         private boolean over;
+        private RuntimeException failure;
 
         ChunkEvents(Chunk chunk, ChunkStream stream) {
             this.chunk = chunk;
@@ -363,6 +376,9 @@ public final class ExportReader implements AuditSource, AutoCloseable {
 
         @Override
         public boolean hasNext() {
+            if (failure != null) {
+                return true;
+            }
             if (over) {
                 return false;
             }
@@ -375,7 +391,8 @@ public final class ExportReader implements AuditSource, AutoCloseable {
                 if (closed) {
                     return false; // cancelled by the reader's close(): the next start resumes from the saved cursor
                 }
-                throw failed(chunk, e);
+                failure = e;
+                return true;
             }
             close();
             return false;
@@ -386,7 +403,12 @@ public final class ExportReader implements AuditSource, AutoCloseable {
             if (!hasNext()) {
                 throw new NoSuchElementException(chunk + " has no more events");
             }
-            return new ChunkEvent(chunk, stream.next());
+            if (failure != null) {
+                RuntimeException failed = failure;
+                failure = null;
+                return new ChunkEvent(chunk, null, failed);
+            }
+            return new ChunkEvent(chunk, stream.next(), null);
         }
 
         @Override
