@@ -9,6 +9,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -244,7 +245,11 @@ public final class PantherWriter implements OutputCounters {
             if (object.isStored()) {
                 break;
             }
-            found.addAll(object.removeStored(storedLines(object.keyAt(index))).events());
+            // gone since (a lifecycle rule, an operator): what it held is no longer stored
+            Optional<byte[]> body = store.get(object.keyAt(index));
+            if (body.isPresent()) {
+                found.addAll(object.removeStored(new HashSet<>(MinuteObject.lines(body.get()))).events());
+            }
         }
         if (!found.isEmpty()) {
             synchronized (this) {
@@ -257,11 +262,6 @@ public final class PantherWriter implements OutputCounters {
                     + "writing them again", found.size(), object);
         }
         return new Batch(found);
-    }
-
-    private Set<String> storedLines(String key) {
-        return new HashSet<>(MinuteObject.lines(store.get(key)
-                .orElseThrow(() -> new OutputUnavailableException(key + " is taken but cannot be read yet"))));
     }
 
     /** The object is stored under its key: its events, to acknowledge. */
@@ -285,7 +285,8 @@ public final class PantherWriter implements OutputCounters {
      */
     public Batch readBack(PendingObject object) {
         String key = object.getKey();
-        Set<String> stored = storedLines(key);
+        Set<String> stored = new HashSet<>(MinuteObject.lines(store.get(key)
+                .orElseThrow(() -> new OutputUnavailableException(key + " is taken but cannot be read yet"))));
         Batch found;
         synchronized (this) {
             found = object.removeStored(stored);

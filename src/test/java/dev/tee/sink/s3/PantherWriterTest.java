@@ -287,6 +287,25 @@ class PantherWriterTest {
         assertThat(acknowledged).containsExactly("a", "b");
     }
 
+    /** An earlier run's object gone since (a lifecycle rule, an operator) no longer holds its events: they are written again. */
+    @Test
+    void anEarlierRunsObjectGoneSinceHoldsNothing() throws Exception {
+        readPosition = Instant.parse("2026-11-23T17:23:00Z");
+        RoutedWriter first = writer();
+        first.add(batch(event("a", "2026-11-23T17:22:01Z"), event("next", "2026-11-23T17:23:00Z")));
+        first.add(batch(event("b", "2026-11-23T17:22:30Z")));
+        acknowledged.clear(); // the crash: written, but never acknowledged
+
+        RoutedWriter replay = writer();
+        replay.add(batch(event("b", "2026-11-23T17:22:30Z"), event("next", "2026-11-23T17:23:00Z")));
+        Files.delete(dir.resolve("out").resolve("teleport/logs20261123172200_0.gz"));
+        replay.add(batch(event("a", "2026-11-23T17:22:01Z")));
+
+        assertThat(acknowledged).containsExactly("b", "a");
+        assertThat(keys()).containsExactly("teleport/logs20261123172200_1.gz", "teleport/logs20261123172200_2.gz");
+        assertThat(lines("teleport/logs20261123172200_2.gz")).singleElement().asString().contains("\"uid\":\"a\"");
+    }
+
     /** Past the size cap, a minute's objects are written one after the other, each once the one before is stored. */
     @Test
     void aMinutePastTheSizeCapIsWrittenAsSeveralObjectsInTurn() throws Exception {
