@@ -290,13 +290,7 @@ class PantherWriterTest {
     /** An earlier run's object gone since (a lifecycle rule, an operator) no longer holds its events: they are written again. */
     @Test
     void anEarlierRunsObjectGoneSinceHoldsNothing() throws Exception {
-        readPosition = Instant.parse("2026-11-23T17:23:00Z");
-        RoutedWriter first = writer();
-        first.add(batch(event("a", "2026-11-23T17:22:01Z"), event("next", "2026-11-23T17:23:00Z")));
-        first.add(batch(event("b", "2026-11-23T17:22:30Z")));
-        acknowledged.clear(); // the crash: written, but never acknowledged
-
-        RoutedWriter replay = writer();
+        RoutedWriter replay = aRunStoredTwoObjectsOfAMinuteThenCrashed();
         replay.add(batch(event("b", "2026-11-23T17:22:30Z"), event("next", "2026-11-23T17:23:00Z")));
         Files.delete(dir.resolve("out").resolve("teleport/logs20261123172200_0.gz"));
         replay.add(batch(event("a", "2026-11-23T17:22:01Z")));
@@ -330,14 +324,7 @@ class PantherWriterTest {
      */
     @Test
     void aReplayWhoseMinuteComesAsTwoObjectsFindsEverythingAnEarlierRunWroteOfIt() throws Exception {
-        readPosition = Instant.parse("2026-11-23T17:23:00Z");
-        RoutedWriter first = writer();
-        first.add(batch(event("a", "2026-11-23T17:22:01Z"), event("next", "2026-11-23T17:23:00Z")));
-        first.add(batch(event("b", "2026-11-23T17:22:30Z")));
-        assertThat(keys()).containsExactly("teleport/logs20261123172200_0.gz", "teleport/logs20261123172200_1.gz");
-        acknowledged.clear(); // the crash: written, but never acknowledged
-
-        RoutedWriter replay = writer();
+        RoutedWriter replay = aRunStoredTwoObjectsOfAMinuteThenCrashed();
         replay.add(batch(event("b", "2026-11-23T17:22:30Z"), event("next", "2026-11-23T17:23:00Z")));
         replay.add(batch(event("a", "2026-11-23T17:22:01Z")));
 
@@ -429,6 +416,20 @@ class PantherWriterTest {
         delivery.get(10, TimeUnit.SECONDS);
         assertThat(acknowledged).containsExactly("bad");
         assertThat(Files.readAllLines(deadLetters)).singleElement().asString().contains("\"uid\":\"bad\"");
+    }
+
+    /**
+     * A run that stored minute 17:22 as two objects, _0 with event a and _1 with the late event b, and
+     * was killed before acknowledging them; returns the writer of the run after it.
+     */
+    private RoutedWriter aRunStoredTwoObjectsOfAMinuteThenCrashed() throws Exception {
+        readPosition = Instant.parse("2026-11-23T17:23:00Z");
+        RoutedWriter first = writer();
+        first.add(batch(event("a", "2026-11-23T17:22:01Z"), event("next", "2026-11-23T17:23:00Z")));
+        first.add(batch(event("b", "2026-11-23T17:22:30Z")));
+        assertThat(keys()).containsExactly("teleport/logs20261123172200_0.gz", "teleport/logs20261123172200_1.gz");
+        acknowledged.clear(); // the crash: written, but never acknowledged
+        return writer();
     }
 
     private List<String> keys() throws Exception {
