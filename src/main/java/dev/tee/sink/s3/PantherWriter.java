@@ -240,17 +240,14 @@ public final class PantherWriter implements OutputCounters {
             MinuteKeys minuteKeys = keys.get(object.minute());
             earlier = minuteKeys == null ? List.of() : List.copyOf(minuteKeys.earlier);
         }
-        List<AuditEvent> found = new ArrayList<>();
+        // every object read before the object changes: a read that fails (and is retried) leaves it whole
+        Set<String> stored = new HashSet<>();
         for (int index : earlier) {
-            if (object.isStored()) {
-                break;
-            }
             // gone since (a lifecycle rule, an operator): what it held is no longer stored
             Optional<byte[]> body = store.get(object.keyAt(index));
-            if (body.isPresent()) {
-                found.addAll(object.removeStored(new HashSet<>(MinuteObject.lines(body.get()))).events());
-            }
+            body.ifPresent(bytes -> stored.addAll(MinuteObject.lines(bytes)));
         }
+        List<AuditEvent> found = stored.isEmpty() ? List.of() : object.removeStored(stored).events();
         if (!found.isEmpty()) {
             synchronized (this) {
                 eventsWritten += found.size();
