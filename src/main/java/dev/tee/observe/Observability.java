@@ -44,7 +44,7 @@ public final class Observability {
     static final String HEALTH_PATH = "/observe/health";
     static final String METRICS_PATH = "/observe/metrics";
     /** The routes every event goes through on its own (routes/audit.yaml). */
-    static final String PER_EVENT_ROUTES = "audit-events,audit-batch,export-chunk-events";
+    static final String PER_EVENT_ROUTES = "audit-events,export-chunk-events";
 
     private Observability() {
     }

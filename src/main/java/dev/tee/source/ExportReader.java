@@ -29,6 +29,8 @@ import dev.tee.state.StateFile;
 import dev.tee.teleport.RetryDelay;
 import dev.tee.teleport.TeleportException;
 import dev.tee.teleport.proto.raw.RawExportEvent;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * would let a slow listing stall delivery, and through backpressure the very streams the listing
  * may be waiting for.
  */
-public final class ExportReader implements AuditSource, AutoCloseable {
+public final class ExportReader implements AuditSource, AutoCloseable, Processor {
 
     private static final Logger LOG = LoggerFactory.getLogger(ExportReader.class);
 
@@ -194,6 +196,16 @@ public final class ExportReader implements AuditSource, AutoCloseable {
             chunk.stream.close();
         }
         return new ChunkEvents(chunk, chunk.stream);
+    }
+
+    /**
+     * The per-event step of export-chunk-events ({@code process: ref: exportReader}): the chunk event in
+     * the body becomes its {@link AuditEvent} ({@link #read}). Camel calls a Processor directly; a bean
+     * method per event is looked up, bound and called by reflection every time.
+     */
+    @Override
+    public void process(Exchange exchange) {
+        exchange.getMessage().setBody(read(exchange.getMessage().getBody(ChunkEvent.class)));
     }
 
     /**

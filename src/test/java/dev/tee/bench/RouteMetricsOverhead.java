@@ -16,6 +16,7 @@ import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.main.Main;
+import org.apache.camel.model.ProcessorDefinition;
 
 /**
  * What the per-event part of the pipeline costs in Camel, away from TLS, gRPC and JSON: pages of 500
@@ -83,7 +84,7 @@ public final class RouteMetricsOverhead {
         Map<String, String> now = new LinkedHashMap<>(before);
         now.putAll(Map.of("metrics", "false", "camel.main.streamCachingEnabled", "false",
                 "camel.main.uuidGenerator", "simple"));
-        setups.put("as now: the last two, no route timers on the per-event route (JMX kept)", now);
+        setups.put("the exporter's switches: the last two, no route timers on the per-event route (JMX kept)", now);
         Map<String, String> processors = with(now, "steps", "processors");
         setups.put("  and processors and predicates (ref) instead of bean methods", processors);
         setups.put("    and JMX statistics RoutesOnly", with(processors, "camel.main.jmxManagementStatisticsLevel",
@@ -91,9 +92,19 @@ public final class RouteMetricsOverhead {
         setups.put("    and JMX without statistics (Off)", with(processors, "camel.main.jmxManagementStatisticsLevel",
                 "Off"));
         setups.put("    and without JMX", with(processors, "camel.main.jmxEnabled", "false"));
+        // routes/audit.yaml until 2026-12-06: the aggregate in a route of its own (audit-batch), one
+        // more route every event enters; now the aggregate sits in audit-events itself
+        Map<String, String> hop = with(processors, "aggregate", "own route");
+        setups.put("before: processors, the aggregate in a route of its own (audit-batch)", hop);
+        setups.put("as the exporter runs it: processors, the aggregate in the per-event route", processors);
         System.out.printf("CPU ns per event (%d events a run, pages of %d, batches of 20), rounds of %d:%n", EVENTS,
                 PAGE, ROUNDS);
+        // an argument runs only the setups whose name it finds, e.g. "aggregate"
+        java.util.regex.Pattern only = java.util.regex.Pattern.compile(args.length > 0 ? args[0] : "");
         for (Map.Entry<String, Map<String, String>> setup : setups.entrySet()) {
+            if (!only.matcher(setup.getKey()).find()) {
+                continue;
+            }
             StringBuilder line = new StringBuilder(String.format("%-85s", setup.getKey()));
             for (int round = 0; round < ROUNDS; round++) {
                 line.append(String.format(" %6.0f", nanosPerEvent(setup.getValue())));
@@ -142,15 +153,22 @@ public final class RouteMetricsOverhead {
                         : route.bean("steps", "count").choice()
                             .when().method("steps", "rejects").bean("steps", "count")
                             .when().method("steps", "wasDelivered").bean("steps", "count");
-                choice
-                            .otherwise()
-                                .aggregate(constant("audit"), new Batches()).completionSize(20)
-                                    .completionTimeout(1000).completionTimeoutCheckerInterval(100)
-                                    .to("seda:batches?size=4&blockWhenFull=true")
-                                .end()
-                        .end();
+                if ("own route".equals(setup.get("aggregate"))) {
+                    choice.otherwise().to("direct:audit-batch").end();
+                    aggregate(from("direct:audit-batch").routeId("audit-batch"));
+                } else {
+                    aggregate(choice.otherwise());
+                    choice.end();
+                }
                 from("seda:batches").routeId("audit-deliver")
                         .bean("steps", "delivered");
+            }
+
+            private void aggregate(ProcessorDefinition<?> after) {
+                after.aggregate(constant("audit"), new Batches()).completionSize(20)
+                        .completionTimeout(1000).completionTimeoutCheckerInterval(100)
+                        .to("seda:batches?size=4&blockWhenFull=true")
+                        .end();
             }
         });
         main.start();
