@@ -4,6 +4,7 @@
 #   bench/export.sh --events=1000000 --output=s3
 #   bench/export.sh --events=1000000 --read=export --days=5   # the bulk export API
 #   bench/export.sh --events=1000000 --jar=target/teleport-event-exporter.jar   # java -jar, as users run it (mvn package first)
+#   bench/export.sh --events=200000 --batch=500 --output=python-fluentd   # issue 12's kit-like run: a Python Fluentd stand-in
 # Builds the test classes if needed; prints events/s and the exporter's peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -54,6 +54,7 @@ public final class ExportBenchmark {
                 output, options.get("batch"));
 
         S3ProxyServer s3 = null;
+        PythonFluentd python = null;
         try (DemoEnvironment world = DemoEnvironment.start(dir, generated,
                 teleport -> teleport.bulkExport(bulk).eventsPerChunk(5000), fluentd -> { })) {
             // the fake Teleport holds its own copy; the bare poster needs the events again at the end
@@ -69,6 +70,12 @@ public final class ExportBenchmark {
             LongSupplier delivered;
             if (output.equals("fluentd")) {
                 delivered = () -> world.fluentd().eventCount();
+            } else if (output.equals("python-fluentd")) {
+                // issue 12's kit-like run: a Fluentd stand-in in Python on the same cores (bench/fluentd-standin.py)
+                python = PythonFluentd.start(dir.resolve("python-fluentd"));
+                settings.putAll(python.settings());
+                PythonFluentd standIn = python;
+                delivered = () -> standIn.counts()[0];
             } else {
                 s3 = S3ProxyServer.start();
                 s3.createBucket("bench");
@@ -111,7 +118,7 @@ public final class ExportBenchmark {
                     if (now > 0) {
                         firstDelivery = System.nanoTime();
                         cpuAtFirstDelivery = cpu;
-                        deliveredAtFirst = output.equals("fluentd") ? now : 0;
+                        deliveredAtFirst = output.equals("s3") ? 0 : now;
                     }
                 }
                 if (cpuAtHalf == null && firstDelivery != 0 && System.nanoTime() - lastScrape > 1_000_000_000L) {
@@ -155,6 +162,10 @@ public final class ExportBenchmark {
             if (output.equals("fluentd")) {
                 System.out.printf("Fluentd stand-in: %d events in %d requests%n", world.fluentd().eventCount(),
                         world.fluentd().requestCount());
+            } else if (python != null) {
+                long[] counts = python.counts();
+                System.out.printf("Python Fluentd stand-in: %d events in %d requests, %.1f s of CPU%n", counts[0],
+                        counts[1], python.cpu().toMillis() / 1000.0);
             } else {
                 S3ProxyServer server = s3;
                 long objects = server.client().listObjectsV2Paginator(b -> b.bucket("bench")).contents().stream().count();
@@ -178,6 +189,9 @@ public final class ExportBenchmark {
         } finally {
             if (s3 != null) {
                 s3.close();
+            }
+            if (python != null) {
+                python.close();
             }
         }
     }
