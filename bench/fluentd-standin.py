@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """A Fluentd in_http stand-in in Python, for the kit-like run of issue 12 (bench/README.md).
 
-    bench/fluentd-standin.py --cert server.crt --key server.key --ca ca.crt
+    STANDIN_KEY_PASSPHRASE=... bench/fluentd-standin.py --cert server.crt --key server.key --ca ca.crt
+
+The files are those `configure` writes; the server key's passphrase comes from the environment.
 
 Listens on 127.0.0.1 over mutual TLS (a client certificate from --ca is required), takes POSTs of a
 JSON object or a JSON array of objects as Fluentd's in_http does (parsing every body) and answers 200
@@ -12,6 +14,7 @@ Only the standard library: it runs wherever python3 does.
 import argparse
 import http.server
 import json
+import os
 import ssl
 import sys
 import threading
@@ -68,7 +71,7 @@ def main():
     parser.add_argument("--ca", required=True)
     args = parser.parse_args()
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(args.cert, args.key)
+    context.load_cert_chain(args.cert, args.key, password=os.environ.get("STANDIN_KEY_PASSPHRASE"))
     context.load_verify_locations(args.ca)
     context.verify_mode = ssl.CERT_REQUIRED
     intake = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Intake)

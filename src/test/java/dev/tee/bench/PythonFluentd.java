@@ -8,22 +8,17 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import dev.tee.demo.DemoEnvironment;
-import dev.tee.tls.Certificate;
-import dev.tee.tls.CertificateAuthority;
-import dev.tee.tls.KeyKind;
-import dev.tee.tls.Pem;
-import dev.tee.tls.PemFormat;
-import dev.tee.tls.PrivateFiles;
+import dev.tee.tls.Configure;
 
 /**
- * bench/fluentd-standin.py as a child process, with a CA, its server certificate and the exporter's
- * client certificate written for it: the Python Fluentd stand-in of issue 12's kit-like run.
+ * bench/fluentd-standin.py as a child process, on the files {@code configure} writes (CA, server and
+ * client certificates): the Python Fluentd stand-in of issue 12's kit-like run.
  */
 final class PythonFluentd implements AutoCloseable {
 
@@ -43,20 +38,16 @@ final class PythonFluentd implements AutoCloseable {
     }
 
     static PythonFluentd start(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        CertificateAuthority ca = CertificateAuthority.create("Bench Fluentd CA", KeyKind.EC, 0, VALIDITY);
-        Certificate server = ca.leaf("localhost").dnsNames("localhost").ipAddresses("127.0.0.1").forServer()
-                .validFor(VALIDITY).issue();
-        Certificate client = ca.leaf("teleport-event-exporter").forClient().validFor(VALIDITY).issue();
-        Files.writeString(dir.resolve("ca.crt"), Pem.certificate(ca.certificate().x509()));
-        Files.writeString(dir.resolve("server.crt"), Pem.certificate(server.x509()));
-        PrivateFiles.write(dir.resolve("server.key"), Pem.privateKey(server.keyPair().getPrivate(), PemFormat.PKCS8, null));
-        Files.writeString(dir.resolve("client.crt"), Pem.certificate(client.x509()));
-        PrivateFiles.write(dir.resolve("client.key"), Pem.privateKey(client.keyPair().getPrivate(), PemFormat.PKCS8, null));
+        // the CA, server and client files `configure` writes for users (the server key under a passphrase)
+        String passphrase = Configure.randomPassphrase();
+        Configure.write(new Configure.Options(dir, Configure.DEFAULT_TELEPORT_ADDR, VALIDITY, List.of("localhost"),
+                List.of("127.0.0.1"), 2048, false), passphrase);
         Path script = Path.of("bench", "fluentd-standin.py").toAbsolutePath();
-        Process process = new ProcessBuilder("python3", script.toString(), "--cert", dir.resolve("server.crt").toString(),
-                "--key", dir.resolve("server.key").toString(), "--ca", dir.resolve("ca.crt").toString())
-                .redirectError(dir.resolve("standin.log").toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder("python3", script.toString(),
+                "--cert", dir.resolve(Configure.SERVER_CERT).toString(), "--key", dir.resolve(Configure.SERVER_KEY).toString(),
+                "--ca", dir.resolve(Configure.CA_CERT).toString()).redirectError(dir.resolve("standin.log").toFile());
+        builder.environment().put("STANDIN_KEY_PASSPHRASE", passphrase);
+        Process process = builder.start();
         String line = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))
                 .readLine();
         if (line == null || !line.startsWith("PORT ")) {
@@ -72,9 +63,9 @@ final class PythonFluentd implements AutoCloseable {
         String base = "https://127.0.0.1:" + port + "/";
         return Map.of("forward.fluentd.url", base + DemoEnvironment.AUDIT_TAG,
                 "forward.fluentd.session-url", base + "session",
-                "forward.fluentd.ca", dir.resolve("ca.crt").toString(),
-                "forward.fluentd.cert", dir.resolve("client.crt").toString(),
-                "forward.fluentd.key", dir.resolve("client.key").toString());
+                "forward.fluentd.ca", dir.resolve(Configure.CA_CERT).toString(),
+                "forward.fluentd.cert", dir.resolve(Configure.CLIENT_CERT).toString(),
+                "forward.fluentd.key", dir.resolve(Configure.CLIENT_KEY).toString());
     }
 
     /** Events and requests taken so far; zeros while it does not answer. */

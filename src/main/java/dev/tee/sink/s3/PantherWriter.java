@@ -193,13 +193,9 @@ public final class PantherWriter implements OutputCounters {
      * stays, for a later call). Nothing while the minute's previous object is on its way.
      */
     private void take(Iterator<Minute> it, Minute minute, List<PendingObject> due) {
-        MinuteKeys minuteKeys = keys.get(minute.start);
-        if (minuteKeys != null && minuteKeys.writing != null) {
+        MinuteKeys minuteKeys = keys.computeIfAbsent(minute.start, start -> new MinuteKeys());
+        if (minuteKeys.writing != null) {
             return;
-        }
-        if (minuteKeys == null) {
-            minuteKeys = new MinuteKeys();
-            keys.put(minute.start, minuteKeys);
         }
         MinuteObject object = new MinuteObject(minute.start, maxObjectBytes);
         int end = 0;
