@@ -39,6 +39,11 @@ public abstract class Downstream implements AutoCloseable {
     /** Every event id received so far, in no particular order, each as often as it arrived. */
     public abstract List<String> ids();
 
+    /** Where repeated ids arrived, for a failure message: empty where that is not known (Fluentd). */
+    public String whereRepeated() {
+        return "";
+    }
+
     /** How many event ids arrived more than once (the surplus copies). */
     public int repeated() {
         List<String> ids = ids();
@@ -213,6 +218,18 @@ public abstract class Downstream implements AutoCloseable {
             List<String> ids = new ArrayList<>();
             idsByKey.values().forEach(ids::addAll);
             return ids;
+        }
+
+        /** Up to ten repeated ids, each with the objects that hold it (and how often). */
+        @Override
+        public synchronized String whereRepeated() {
+            ids();
+            Map<String, List<String>> keysById = new HashMap<>();
+            idsByKey.forEach((key, ids) -> ids.forEach(id -> keysById.computeIfAbsent(id, k -> new ArrayList<>()).add(key)));
+            StringBuilder where = new StringBuilder();
+            keysById.entrySet().stream().filter(e -> e.getValue().size() > 1).limit(10)
+                    .forEach(e -> where.append(e.getKey()).append(" in ").append(e.getValue()).append("; "));
+            return where.toString();
         }
 
         private static String uid(String line) {

@@ -32,12 +32,13 @@ public final class KillLoop {
 
     /** What one loop did: where each kill fell, and what arrived in the end. */
     public record Result(String output, long seed, int events, int kills, List<Integer> killedAt, int received,
-            Set<String> lost, int repeated, int mostRepeatedByOneRun, Duration duration, String log) {
+            Set<String> lost, int repeated, int mostRepeatedByOneRun, Duration duration, String log,
+            String whereRepeated) {
 
-        /** Seed and log, for every assertion's description. */
+        /** Seed and log, for every assertion's description; where repeated events are, when known. */
         public String context() {
-            return String.format("output %s, seed %d (-Dfaults.seed=%d repeats it), kills at %s; exporter log %s",
-                    output, seed, seed, killedAt, log);
+            return String.format("output %s, seed %d (-Dfaults.seed=%d repeats it), kills at %s; exporter log %s%s",
+                    output, seed, seed, killedAt, log, whereRepeated.isEmpty() ? "" : "; repeated: " + whereRepeated);
         }
 
         /** One line for the report: events, kills, lost, repeated, duration. */
@@ -123,7 +124,7 @@ public final class KillLoop {
             most = Math.max(most, repeatedAtKill.get(i) - repeatedAtKill.get(i - 1));
         }
         Result result = new Result(downstream.output(), seed, expected.size(), kills, killedAt, ids.size(), lost,
-                repeated, most, duration, log.toString());
+                repeated, most, duration, log.toString(), repeated == 0 ? "" : downstream.whereRepeated());
         System.out.println(result.summary());
         return result;
     }
