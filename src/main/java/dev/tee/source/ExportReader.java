@@ -221,7 +221,8 @@ public final class ExportReader implements AuditSource, AutoCloseable, Processor
             throw failed(chunk, read.failure());
         }
         RawExportEvent item = read.item();
-        AuditEvent event = Events.toAuditEvent(item.getEvent(), chunk.ledger.track(item.getCursor()));
+        AuditEvent event = Events.toAuditEvent(item.getEvent(),
+                chunk.ledger.track(item.getCursor(), item.getEvent().getUnstructured().size()));
         chunk.readCursor = item.getCursor();
         chunk.backoff.reset(); // the stream gave an event: a later cut is a new fault, not a longer outage
         if (event.time().isAfter(chunk.position)) {

@@ -119,7 +119,8 @@ public final class LegacySearchReader implements AuditSource {
         List<RawEvent> items = unseen(response.getItemsList());
         List<AuditEvent> events = new ArrayList<>(items.size());
         for (RawEvent item : items) {
-            events.add(Events.toAuditEvent(item, ledger.track(new LegacyCursor(windowStart, pageKey, item.getId()))));
+            events.add(Events.toAuditEvent(item, ledger.track(new LegacyCursor(windowStart, pageKey, item.getId()),
+                    item.getUnstructured().size())));
         }
         if (!items.isEmpty()) {
             skipThrough = items.get(items.size() - 1).getId();

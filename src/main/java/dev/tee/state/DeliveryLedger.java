@@ -39,14 +39,22 @@ public final class DeliveryLedger<P> {
         this.inFlight = inFlight;
     }
 
+    /** {@link #track(Object, int)} for an event whose size does not count (tests, tools). */
+    public Receipt track(P after) {
+        return track(after, 0);
+    }
+
     /**
      * Registers an event the reader hands to the pipeline; {@code after} is where reading resumes
-     * once it and everything before it are settled.
+     * once it and everything before it are settled. Waits while the events in flight are too many or
+     * weigh too much ({@link InFlight}).
+     *
+     * @param size the event's size on the wire, in bytes
      */
-    public Receipt track(P after) {
-        inFlight.acquire(); // outside this ledger's lock, which settling needs
+    public Receipt track(P after, int size) {
+        int charge = inFlight.acquire(size); // outside this ledger's lock, which settling needs
         synchronized (this) {
-            entries.add(new Entry<>(after, false));
+            entries.add(new Entry<>(after, false, charge));
             pending++;
             return new Receipt(this, nextSequence++);
         }
@@ -54,7 +62,7 @@ public final class DeliveryLedger<P> {
 
     /** Registers a position reached without an event (an empty page, a new window): settled at once. */
     public synchronized void mark(P position) {
-        entries.add(new Entry<>(position, true));
+        entries.add(new Entry<>(position, true, 0));
         nextSequence++;
         advance();
     }
@@ -68,7 +76,7 @@ public final class DeliveryLedger<P> {
         if (!entry.settled) {
             entry.settled = true;
             pending--;
-            inFlight.release();
+            inFlight.release(entry.charge);
             advance();
         }
     }
@@ -101,11 +109,14 @@ public final class DeliveryLedger<P> {
 
     private static final class Entry<P> {
         final P position;
+        /** The bytes this event holds of the in-flight budget. */
+        final int charge;
         boolean settled;
 
-        Entry(P position, boolean settled) {
+        Entry(P position, boolean settled, int charge) {
             this.position = position;
             this.settled = settled;
+            this.charge = charge;
         }
     }
 }

@@ -2,8 +2,13 @@ package dev.tee.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.awaitility.Awaitility;
 
 import org.junit.jupiter.api.Test;
 
@@ -69,6 +74,48 @@ class DeliveryLedgerTest {
         a.settle();
         assertThat(third.get(5, java.util.concurrent.TimeUnit.SECONDS)).isNotNull();
         assertThat(inFlight.count()).isEqualTo(2);
+    }
+
+    @Test
+    void aReaderWaitsWhileTheEventsInFlightWeighTooMuchHoweverFewTheyAre() throws Exception {
+        InFlight inFlight = new InFlight(1_000, 1_000);
+        DeliveryLedger<String> bounded = new DeliveryLedger<>(commits::add, inFlight);
+        Receipt a = bounded.track("after-a", 600);
+        Receipt b = bounded.track("after-b", 300);
+        CompletableFuture<Receipt> third = CompletableFuture.supplyAsync(() -> bounded.track("after-c", 200));
+
+        Awaitility.await().during(Duration.ofMillis(300)).until(() -> !third.isDone());
+        assertThat(inFlight.bytes()).isEqualTo(900);
+        b.settle(); // 300 back: room for 200
+        assertThat(third.get(5, TimeUnit.SECONDS)).isNotNull();
+        assertThat(inFlight.bytes()).isEqualTo(800);
+        a.settle();
+        assertThat(inFlight.bytes()).isEqualTo(200);
+        assertThat(commits).containsExactly("after-b");
+    }
+
+    @Test
+    void anEventLargerThanTheWholeBudgetIsReadOnceNothingElseIsInFlight() throws Exception {
+        InFlight inFlight = new InFlight(1_000, 1_000);
+        DeliveryLedger<String> bounded = new DeliveryLedger<>(commits::add, inFlight);
+        Receipt small = bounded.track("after-small", 10);
+        CompletableFuture<Receipt> huge = CompletableFuture.supplyAsync(() -> bounded.track("after-huge", 5_000));
+
+        Awaitility.await().during(Duration.ofMillis(300)).until(() -> !huge.isDone());
+        small.settle();
+        Receipt read = huge.get(5, TimeUnit.SECONDS);
+        assertThat(inFlight.bytes()).as("charged the whole budget, not more").isEqualTo(1_000);
+        read.settle();
+        assertThat(inFlight.bytes()).isZero();
+        assertThat(inFlight.count()).isZero();
+    }
+
+    @Test
+    void theDefaultByteBudgetIsAnEighthOfTheHeapAndAtLeastEightMebibytes() {
+        assertThat(InFlight.byteLimitFor(256L << 20)).isEqualTo(32 << 20);
+        assertThat(InFlight.byteLimitFor(16L << 20)).isEqualTo(8 << 20);
+        assertThat(InFlight.byteLimitFor(64L << 30)).isEqualTo(Integer.MAX_VALUE);
+        assertThat(InFlight.DEFAULT_BYTE_LIMIT).isEqualTo(InFlight.byteLimitFor(Runtime.getRuntime().maxMemory()));
     }
 
     @Test

@@ -36,9 +36,15 @@ public final class ExporterProcess {
      * instead of this JVM's class path (the benchmarks' {@code --jar}).
      */
     public static ExporterProcess start(Path config, Path log, String... extraArgs) {
+        return start(List.of(System.getProperty(JVM_OPTIONS, DEFAULT_JVM_OPTIONS).strip().split("\\s+")), config, log,
+                extraArgs);
+    }
+
+    /** As {@link #start(Path, Path, String...)}, with these JVM options whatever the system property says. */
+    public static ExporterProcess start(List<String> jvmOptions, Path config, Path log, String... extraArgs) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(List.of(System.getProperty(JVM_OPTIONS, DEFAULT_JVM_OPTIONS).strip().split("\\s+")));
+        command.addAll(jvmOptions);
         String jar = System.getProperty(JAR);
         int shown = command.size() + 2; // the class path is long: the log shows what follows it
         if (jar == null) {

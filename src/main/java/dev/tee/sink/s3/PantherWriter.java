@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -35,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * source has read all there is for now, every event it read has reached this writer and none came
  * during {@code flushDelay}. So a backfill of months writes one object per minute with events, not
  * one per batch, however slowly pages arrive. To bound memory, minutes are written early when more
- * than {@link #MAX_PENDING_EVENTS} events wait: first the oldest of those no recent batch added to,
+ * than {@link #MAX_PENDING_EVENTS} events wait, or events of more than half the readers' byte budget
+ * ({@link InFlight#DEFAULT_BYTE_LIMIT}): first the oldest of those no recent batch added to,
  * the likeliest to be complete (the bulk export reads several chunks of a date at once: where each
  * moves forward in time, the minutes behind it are done and only the one it is in is being filled);
  * only if that is not enough, the oldest of the rest.
@@ -70,6 +72,11 @@ public final class PantherWriter implements OutputCounters {
      */
     public static final int MAX_PENDING_EVENTS = InFlight.DEFAULT_LIMIT / 2;
     /**
+     * The same for the events' bytes (their wire size, as the readers count them): above half of the
+     * readers' byte budget, minutes are written early, for the same reason.
+     */
+    public static final long MAX_PENDING_BYTES = InFlight.DEFAULT_BYTE_LIMIT / 2;
+    /**
      * A minute a batch added to within this many batches is still being filled, as far as the cap is
      * concerned: with three chunk streams and several batches in flight, each stream's current minute
      * gets events every few batches.
@@ -89,6 +96,7 @@ public final class PantherWriter implements OutputCounters {
     private final PantherLines encoder;
     private final AuditSource source;
     private final Clock clock;
+    private final long maxPendingBytes;
 
     private final TreeMap<Instant, Minute> pending = new TreeMap<>();
     /** The keys of the minutes this run has written to, least recently used first. */
@@ -101,6 +109,8 @@ public final class PantherWriter implements OutputCounters {
     private Instant lastAdded = Instant.MIN;
     private Instant newestAdded = Instant.MIN;
     private int pendingEvents;
+    /** The wire size of the events buffered, as their readers charged them to the in-flight budget. */
+    private long pendingBytes;
     /** Batches added so far: a minute remembers the last one that added to it. */
     private long batchesAdded;
     // volatile: written under the lock, read without it by the metrics, which must not wait for a slow write
@@ -116,6 +126,13 @@ public final class PantherWriter implements OutputCounters {
      */
     public PantherWriter(String prefix, long maxObjectBytes, Duration flushDelay, ObjectStore store,
             AuditSource source, Clock clock) {
+        this(prefix, maxObjectBytes, flushDelay, store, source, clock, MAX_PENDING_BYTES);
+    }
+
+    /** With a cap on the bytes buffered other than {@link #MAX_PENDING_BYTES} (tests). */
+    PantherWriter(String prefix, long maxObjectBytes, Duration flushDelay, ObjectStore store, AuditSource source,
+            Clock clock, long maxPendingBytes) {
+        this.maxPendingBytes = maxPendingBytes;
         this.prefix = prefix;
         this.maxObjectBytes = maxObjectBytes;
         this.flushDelay = flushDelay;
@@ -141,8 +158,10 @@ public final class PantherWriter implements OutputCounters {
         batchesAdded++;
         for (int i = 0; i < lines.size(); i++) {
             PantherLine line = lines.get(i);
-            pending.computeIfAbsent(line.minute(), Minute::new).add(line, batch.events().get(i), batchesAdded);
+            AuditEvent event = batch.events().get(i);
+            pending.computeIfAbsent(line.minute(), Minute::new).add(line, event, batchesAdded);
             pendingEvents++;
+            pendingBytes += event.struct().length;
             lastAdded = batch.at();
             if (line.time().isAfter(newestAdded)) {
                 newestAdded = line.time();
@@ -175,10 +194,10 @@ public final class PantherWriter implements OutputCounters {
                 take(it, minute, due);
             }
         }
-        // over the cap: the oldest minutes no recent batch added to, then, if need be, the oldest of all
+        // over a cap: the oldest minutes no recent batch added to, then, if need be, the oldest of all
         long recent = batchesAdded - RECENT_BATCHES;
         for (boolean coldOnly : new boolean[] {true, false}) {
-            for (Iterator<Minute> it = pending.values().iterator(); it.hasNext() && pendingEvents > MAX_PENDING_EVENTS; ) {
+            for (Iterator<Minute> it = pending.values().iterator(); it.hasNext() && overCap(); ) {
                 Minute minute = it.next();
                 if (!coldOnly || minute.lastBatch <= recent) {
                     take(it, minute, due);
@@ -186,6 +205,10 @@ public final class PantherWriter implements OutputCounters {
             }
         }
         return due;
+    }
+
+    private boolean overCap() {
+        return pendingEvents > MAX_PENDING_EVENTS || pendingBytes > maxPendingBytes;
     }
 
     /**
@@ -207,6 +230,7 @@ public final class PantherWriter implements OutputCounters {
         minuteKeys.writing = next;
         due.add(next);
         pendingEvents -= end;
+        pendingBytes -= minute.takeSizes(end);
         if (end == minute.lines.size()) {
             it.remove();
         } else {
@@ -350,6 +374,8 @@ public final class PantherWriter implements OutputCounters {
         final Instant start;
         final List<PantherLine> lines = new ArrayList<>();
         final List<AuditEvent> events = new ArrayList<>();
+        /** The wire size of each event, in the order of {@link #events}. */
+        private int[] sizes = new int[4];
         /** The last batch that added to this minute ({@link PantherWriter#batchesAdded}). */
         long lastBatch;
 
@@ -363,9 +389,23 @@ public final class PantherWriter implements OutputCounters {
          */
         void add(PantherLine line, AuditEvent event, long batch) {
             lastBatch = batch;
+            if (events.size() == sizes.length) {
+                sizes = Arrays.copyOf(sizes, sizes.length * 2);
+            }
+            sizes[events.size()] = event.struct().length;
             lines.add(line);
             events.add(new AuditEvent(event.id(), event.type(), event.time(), event.index(),
                     new byte[0], event.receipt()));
+        }
+
+        /** Forgets the sizes of the first {@code count} events (called before they leave the lists). */
+        long takeSizes(int count) {
+            long taken = 0;
+            for (int i = 0; i < count; i++) {
+                taken += sizes[i];
+            }
+            System.arraycopy(sizes, count, sizes, 0, events.size() - count);
+            return taken;
         }
     }
 }

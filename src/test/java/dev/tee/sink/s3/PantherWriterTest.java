@@ -97,10 +97,14 @@ class PantherWriterTest {
      * holds one key's write back) when not null.
      */
     private RoutedWriter writer(HeldWrite held, long maxObjectBytes) throws Exception {
+        return writer(held, maxObjectBytes, PantherWriter.MAX_PENDING_BYTES);
+    }
+
+    private RoutedWriter writer(HeldWrite held, long maxObjectBytes, long maxPendingBytes) throws Exception {
         stopRoutes();
         DirectoryObjectStore out = new DirectoryObjectStore(dir.resolve("out"));
         PantherWriter writer = new PantherWriter("teleport/logs", maxObjectBytes, Duration.ofSeconds(5), out, source,
-                clock);
+                clock, maxPendingBytes);
         routes = ObjectRoutes.file(writer, source, held == null ? out : held.on(out), acknowledged,
                 dir.resolve("state"));
         return new RoutedWriter(writer, routes);
@@ -346,6 +350,30 @@ class PantherWriterTest {
         assertThat(keys()).containsExactly("teleport/logs20261123172200_0.gz");
         assertThat(writer.pendingMinutes()).isEqualTo(1);
         assertThat(acknowledged).hasSize(PantherWriter.MAX_PENDING_EVENTS / 2 + 1);
+    }
+
+    /**
+     * Few events can weigh more than the readers' byte budget (large Kubernetes or database requests):
+     * the writer must not hold half of it in unfinished minutes, or reading stalls with the heap full.
+     */
+    @Test
+    void writesTheOldestMinutesEarlyWhenTheBytesBufferedPassTheirCap() throws Exception {
+        List<AuditEvent> events = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            events.add(event("e" + i, i % 2 == 0 ? "2026-11-23T17:22:30Z" : "2026-11-23T17:25:30Z"));
+        }
+        long eachSize = events.get(0).struct().length;
+        RoutedWriter writer = writer(null, MinuteObject.DEFAULT_MAX_BYTES, eachSize * 6);
+        writer.add(new Batch(events.subList(0, 6)));
+        writer.flushDue(); // at the cap, not over it; the source has read nothing past 17:22 and is not quiet
+        assertThat(keys()).isEmpty();
+
+        writer.add(new Batch(events.subList(6, 10)));
+        writer.flushDue();
+
+        assertThat(keys()).containsExactly("teleport/logs20261123172200_0.gz");
+        assertThat(acknowledged).hasSize(5);
+        assertThat(writer.pendingMinutes()).isEqualTo(1);
     }
 
     /**
