@@ -5,6 +5,7 @@
 #   bench/export.sh --events=1000000 --read=export --days=5   # the bulk export API
 #   bench/export.sh --events=1000000 --jar=target/teleport-event-exporter.jar   # java -jar, as users run it (mvn package first)
 #   bench/export.sh --events=200000 --batch=500 --output=python-fluentd   # issue 12's kit-like run: a Python Fluentd stand-in
+#   bench/export.sh --events=20000 --pad=32768 --days=1   # large events (32 KiB more each): the in-flight byte budget
 # Builds the test classes if needed; prints events/s and the exporter's peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."

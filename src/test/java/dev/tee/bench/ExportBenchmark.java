@@ -38,7 +38,7 @@ public final class ExportBenchmark {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = options(args, Map.of("events", "100000", "output", "fluentd", "batch", "20",
-                "days", "30", "read", "search", "extra", "", "jvm", "-Xmx256m", "baseline", "true", "jar", ""));
+                "days", "30", "read", "search", "extra", "", "jvm", "-Xmx256m", "baseline", "true", "jar", "", "pad", "0"));
         int events = Integer.parseInt(options.get("events"));
         exporterJvm(options);
         String output = options.get("output");
@@ -48,6 +48,12 @@ public final class ExportBenchmark {
         boolean bulk = options.get("read").equals("export");
         Instant start = Instant.now().truncatedTo(ChronoUnit.SECONDS).minus(span);
         List<ObjectNode> generated = new EventGenerator(3, start, span.dividedBy(events)).generate(events);
+        // --pad=N: each event gets a field of N bytes more (large events: Kubernetes or database requests)
+        int pad = Integer.parseInt(options.get("pad"));
+        if (pad > 0) {
+            String padding = "x".repeat(pad);
+            generated.forEach(event -> event.put("db_query", padding));
+        }
         long bytes = generated.stream().mapToLong(e -> e.toString().length()).sum();
         System.out.printf("%d events, %.0f bytes each on average, over %d days; read with the %s API, output %s, "
                 + "batch %s%n", events, (double) bytes / events, span.toDays(), bulk ? "bulk export" : "search",
