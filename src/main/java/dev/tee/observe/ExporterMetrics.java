@@ -156,6 +156,8 @@ public final class ExporterMetrics extends ServiceSupport implements StaticServi
         counter(registry, "sessions.done", "Session recordings exported", m -> m.sessionsDone.getAsLong());
         gauge(registry, "events.pending", null, "Events read and not yet delivered, skipped or dead-lettered",
                 ExporterMetrics::pending);
+        gauge(registry, "events.pending.bytes", "bytes", "Wire size of the pending events; reading waits at an "
+                + "eighth of the heap", m -> m.source.unsettledBytes());
         gauge(registry, "lag", "seconds", "Now minus the time of the newest exported event; 0 when caught up",
                 m -> seconds(m.lag(m.clock.instant(), m.pending())));
         gauge(registry, "last.send.timestamp", "seconds", "Unix time of the last batch the output acknowledged",

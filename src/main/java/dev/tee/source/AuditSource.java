@@ -36,6 +36,14 @@ public interface AuditSource {
      */
     long unsettled();
 
+    /**
+     * The wire size of those events, in bytes: reading waits while it reaches the in-flight byte
+     * budget ({@link dev.tee.state.InFlight}). 0 for a source that does not count it.
+     */
+    default long unsettledBytes() {
+        return 0;
+    }
+
     /** Every event the reader handed to the pipeline has been settled. */
     boolean idle();
 }

@@ -305,6 +305,11 @@ public final class ExportReader implements AuditSource, AutoCloseable, Processor
     }
 
     @Override
+    public long unsettledBytes() {
+        return inFlight.bytes();
+    }
+
+    @Override
     public boolean idle() {
         return days.values().stream().allMatch(day -> day.running.isEmpty());
     }

@@ -74,6 +74,11 @@ public final class LegacySearchReader implements AuditSource {
         return ledger.pending();
     }
 
+    @Override
+    public long unsettledBytes() {
+        return ledger.pendingBytes();
+    }
+
     /** Pages come in ascending time order: the last event read, or the start of the window being read. */
     @Override
     public Instant readPosition() {

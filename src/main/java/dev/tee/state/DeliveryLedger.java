@@ -27,6 +27,7 @@ public final class DeliveryLedger<P> {
     private long headSequence;
     private long nextSequence;
     private long pending;
+    private long pendingBytes;
 
     /** @param onCommit called (under the ledger's lock) with each new committed position */
     public DeliveryLedger(Consumer<P> onCommit) {
@@ -56,6 +57,7 @@ public final class DeliveryLedger<P> {
         synchronized (this) {
             entries.add(new Entry<>(after, false, charge));
             pending++;
+            pendingBytes += charge;
             return new Receipt(this, nextSequence++);
         }
     }
@@ -76,6 +78,7 @@ public final class DeliveryLedger<P> {
         if (!entry.settled) {
             entry.settled = true;
             pending--;
+            pendingBytes -= entry.charge;
             inFlight.release(entry.charge);
             advance();
         }
@@ -88,6 +91,11 @@ public final class DeliveryLedger<P> {
 
     public synchronized long pending() {
         return pending;
+    }
+
+    /** The wire size of the events tracked and not yet settled, as charged to the in-flight budget. */
+    public synchronized long pendingBytes() {
+        return pendingBytes;
     }
 
     private void advance() {

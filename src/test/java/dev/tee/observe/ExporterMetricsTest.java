@@ -14,6 +14,7 @@ import dev.tee.event.Batch;
 import dev.tee.sink.OutputCounters;
 import dev.tee.source.AuditSource;
 import dev.tee.state.Acknowledger;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
 /** The rules behind the numbers: pending, lag, and when the output counts as failing. */
@@ -82,12 +83,27 @@ class ExporterMetricsTest {
         assertThat(metrics.snapshot().lastSend()).isNotNull();
     }
 
+    @Test
+    void thePendingEventsBytesAreTheReadersCount() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        metrics.bindTo(registry);
+        source.bytes = 123_456;
+
+        assertThat(registry.get("teleport.exporter.events.pending.bytes").gauge().value()).isEqualTo(123_456.0);
+    }
+
     private static AuditEvent event(String id, Instant time) {
         return new AuditEvent(id, "user.login", time, 0, Struct.getDefaultInstance());
     }
 
     private static final class Source implements AuditSource {
         volatile boolean caughtUp;
+        volatile long bytes;
+
+        @Override
+        public long unsettledBytes() {
+            return bytes;
+        }
 
         @Override
         public boolean caughtUp() {

@@ -93,6 +93,7 @@ class ObservabilityTest {
         assertThat(metric(metrics, "teleport_exporter_events_dead_lettered_total")).isZero();
         assertThat(metric(metrics, "teleport_exporter_batches_sent_total")).isEqualTo(world.fluentd().requestCount());
         assertThat(metric(metrics, "teleport_exporter_events_pending")).isZero();
+        assertThat(metric(metrics, "teleport_exporter_events_pending_bytes")).isZero();
         assertThat(metric(metrics, "teleport_exporter_retries_total")).isZero();
         assertThat(metric(metrics, "teleport_exporter_lag_seconds")).isZero();
         assertThat(metric(metrics, "teleport_exporter_last_send_timestamp_seconds"))

@@ -135,6 +135,25 @@ class LegacySearchReaderTest {
                 Clock.fixed(NOW, ZoneOffset.UTC));
     }
 
+    @Test
+    void theEventsReadAndNotSettledWeighTheirSizeOnTheWire() {
+        Struct fields = Struct.newBuilder().putFields("query", com.google.protobuf.Value.newBuilder()
+                .setStringValue("x".repeat(1000)).build()).build();
+        for (int i = 0; i < 3; i++) {
+            log.add(EventUnstructured.newBuilder().setId("e" + i).setType("db.session.query")
+                    .setTime(Timestamp.newBuilder().setSeconds(NOW.minusSeconds(60 - i).getEpochSecond()))
+                    .setUnstructured(fields).build());
+        }
+        LegacySearchReader reader = reader(LegacyCursor.startingAt(NOW.minusSeconds(3600)), 20);
+
+        List<AuditEvent> events = reader.nextPage().events();
+        assertThat(events).hasSize(3);
+        assertThat(reader.unsettled()).isEqualTo(3);
+        assertThat(reader.unsettledBytes()).isEqualTo(3L * fields.getSerializedSize());
+        events.get(0).receipt().settle();
+        assertThat(reader.unsettledBytes()).isEqualTo(2L * fields.getSerializedSize());
+    }
+
     private void add(String id, Instant time) {
         log.add(EventUnstructured.newBuilder().setId(id).setType("user.login")
                 .setTime(Timestamp.newBuilder().setSeconds(time.getEpochSecond()).setNanos(time.getNano()))

@@ -86,11 +86,13 @@ class DeliveryLedgerTest {
 
         Awaitility.await().during(Duration.ofMillis(300)).until(() -> !third.isDone());
         assertThat(inFlight.bytes()).isEqualTo(900);
+        assertThat(bounded.pendingBytes()).isEqualTo(900);
         b.settle(); // 300 back: room for 200
         assertThat(third.get(5, TimeUnit.SECONDS)).isNotNull();
         assertThat(inFlight.bytes()).isEqualTo(800);
         a.settle();
         assertThat(inFlight.bytes()).isEqualTo(200);
+        assertThat(bounded.pendingBytes()).isEqualTo(200);
         assertThat(commits).containsExactly("after-b");
     }
 
