@@ -6,9 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -49,14 +47,7 @@ class LargeEventsTest {
 
         try (DemoEnvironment world = DemoEnvironment.start(dir, events, fluentd -> { });
              Downstream out = Downstream.file(dir.resolve("out"))) {
-            Map<String, String> settings = new HashMap<>(out.settings());
-            settings.put("start-time", start.toString());
-            settings.put("batch", "20");
-            settings.put("timeout", "200ms");
-            settings.put("exit-on-last-event", "true");
-            settings.put("management.port", "0");
-            settings.put("jmx", "false");
-            Path config = world.writeConfig(settings);
+            Path config = world.writeConfig(out.runToTheEnd(start, 20));
 
             ExporterProcess exporter = ExporterProcess.start(List.of(HEAP, "-XX:+ExitOnOutOfMemoryError"), config,
                     dir.resolve("exporter.log"));

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -64,14 +63,7 @@ class StateDiskFullTest {
                 .as("mount a 96 KiB tmpfs (needs root)").isZero();
         storage = mount;
         Downstream files = Downstream.file(dir.resolve("out"));
-        Map<String, String> settings = new HashMap<>(files.settings());
-        settings.put("start-time", start.toString());
-        settings.put("batch", "100");
-        settings.put("timeout", "200ms");
-        settings.put("exit-on-last-event", "true");
-        settings.put("management.port", "0");
-        settings.put("jmx", "false");
-        Path config = world.writeConfig(settings);
+        Path config = world.writeConfig(files.runToTheEnd(start, 100));
 
         StringWriter err = new StringWriter();
         CompletableFuture<Integer> full = CompletableFuture.supplyAsync(() -> Main.run(

@@ -8,6 +8,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -35,6 +36,22 @@ public abstract class Downstream implements AutoCloseable {
 
     /** The keys that send the environment's exporter here (added to the environment's own). */
     public abstract Map<String, String> settings();
+
+    /**
+     * The settings of a run into here that exports from {@code start} in batches of {@code batch} and
+     * exits after the last event, polling every 200 ms, without JMX, its management port anywhere free;
+     * a mutable map, for more.
+     */
+    public Map<String, String> runToTheEnd(Instant start, int batch) {
+        Map<String, String> settings = new HashMap<>(settings());
+        settings.put("start-time", start.toString());
+        settings.put("batch", Integer.toString(batch));
+        settings.put("timeout", "200ms");
+        settings.put("exit-on-last-event", "true");
+        settings.put("management.port", "0");
+        settings.put("jmx", "false");
+        return settings;
+    }
 
     /** Every event id received so far, in no particular order, each as often as it arrived. */
     public abstract List<String> ids();

@@ -5,10 +5,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
@@ -154,14 +152,7 @@ public final class KillLoop {
                  case "file" -> Downstream.file(dir.resolve("out"));
                  default -> throw new IllegalArgumentException("no output " + output + "; fluentd, s3 or file");
              }) {
-            Map<String, String> settings = new HashMap<>(downstream.settings());
-            settings.put("start-time", start.toString());
-            settings.put("batch", Integer.toString(batch));
-            settings.put("timeout", "200ms");
-            settings.put("exit-on-last-event", "true");
-            settings.put("management.port", "0");
-            settings.put("jmx", "false");
-            Path config = world.writeConfig(settings);
+            Path config = world.writeConfig(downstream.runToTheEnd(start, batch));
             return run(downstream, config, dir.resolve("exporter.log"), expected, kills, seed, patience);
         }
     }
