@@ -17,7 +17,7 @@ public final class InFlight {
      * Event bytes in flight at most: an eighth of the heap ({@code -Xmx}), at least 8 MiB. An event in
      * flight costs about three times its wire size (its bytes, its JSON or its Panther line, and the
      * batch or object it goes out in), so this keeps the events' share of the heap under half whatever
-     * they weigh; with {@code -Xmx256m}, 32 MiB: the count binds for events under about 650 bytes, this
+     * they weigh; with {@code -Xmx256m}, 32 MiB: the count binds for events under about 670 bytes, this
      * for larger ones (Teleport lets an event reach 1 MiB: Kubernetes and database requests).
      */
     public static final int DEFAULT_BYTE_LIMIT = byteLimitFor(Runtime.getRuntime().maxMemory());
@@ -57,11 +57,12 @@ public final class InFlight {
     /**
      * Waits until one more event of {@code size} bytes may be read.
      *
-     * @return the bytes charged, to give back on {@link #release}: the size, or the whole budget for an
-     *     event larger than it (which then waits until nothing else is in flight)
+     * @return the bytes charged, to give back on {@link #release}: the size, but at most half the
+     *     budget. More could wait for ever: the S3 and file writer may hold up to half of it in a
+     *     minute that only reading further completes (PantherWriter writes early above that).
      */
     int acquire(int size) {
-        int charge = Math.min(Math.max(size, 0), byteLimit);
+        int charge = Math.min(Math.max(size, 0), byteLimit / 2);
         permits.acquireUninterruptibly();
         bytes.acquireUninterruptibly(charge);
         return charge;

@@ -80,33 +80,35 @@ class DeliveryLedgerTest {
     void aReaderWaitsWhileTheEventsInFlightWeighTooMuchHoweverFewTheyAre() throws Exception {
         InFlight inFlight = new InFlight(1_000, 1_000);
         DeliveryLedger<String> bounded = new DeliveryLedger<>(commits::add, inFlight);
-        Receipt a = bounded.track("after-a", 600);
-        Receipt b = bounded.track("after-b", 300);
-        CompletableFuture<Receipt> third = CompletableFuture.supplyAsync(() -> bounded.track("after-c", 200));
+        Receipt a = bounded.track("after-a", 400);
+        Receipt b = bounded.track("after-b", 400);
+        CompletableFuture<Receipt> third = CompletableFuture.supplyAsync(() -> bounded.track("after-c", 300));
 
         Awaitility.await().during(Duration.ofMillis(300)).until(() -> !third.isDone());
-        assertThat(inFlight.bytes()).isEqualTo(900);
-        assertThat(bounded.pendingBytes()).isEqualTo(900);
-        b.settle(); // 300 back: room for 200
-        assertThat(third.get(5, TimeUnit.SECONDS)).isNotNull();
         assertThat(inFlight.bytes()).isEqualTo(800);
+        assertThat(bounded.pendingBytes()).isEqualTo(800);
+        b.settle(); // 400 back: room for 300
+        assertThat(third.get(5, TimeUnit.SECONDS)).isNotNull();
+        assertThat(inFlight.bytes()).isEqualTo(700);
         a.settle();
-        assertThat(inFlight.bytes()).isEqualTo(200);
-        assertThat(bounded.pendingBytes()).isEqualTo(200);
+        assertThat(inFlight.bytes()).isEqualTo(300);
+        assertThat(bounded.pendingBytes()).isEqualTo(300);
         assertThat(commits).containsExactly("after-b");
     }
 
     @Test
-    void anEventLargerThanTheWholeBudgetIsReadOnceNothingElseIsInFlight() throws Exception {
+    void anEventLargerThanHalfTheBudgetIsChargedHalfOfIt() throws Exception {
         InFlight inFlight = new InFlight(1_000, 1_000);
         DeliveryLedger<String> bounded = new DeliveryLedger<>(commits::add, inFlight);
-        Receipt small = bounded.track("after-small", 10);
+        Receipt heldByTheWriter = bounded.track("after-held", 500);
+        Receipt earlier = bounded.track("after-earlier", 100);
         CompletableFuture<Receipt> huge = CompletableFuture.supplyAsync(() -> bounded.track("after-huge", 5_000));
 
         Awaitility.await().during(Duration.ofMillis(300)).until(() -> !huge.isDone());
-        small.settle();
+        earlier.settle(); // the writer's half is still held: half is free
         Receipt read = huge.get(5, TimeUnit.SECONDS);
-        assertThat(inFlight.bytes()).as("charged the whole budget, not more").isEqualTo(1_000);
+        assertThat(inFlight.bytes()).as("charged half the budget, not more").isEqualTo(1_000);
+        heldByTheWriter.settle();
         read.settle();
         assertThat(inFlight.bytes()).isZero();
         assertThat(inFlight.count()).isZero();
