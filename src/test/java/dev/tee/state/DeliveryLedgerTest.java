@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import org.awaitility.Awaitility;
 
@@ -16,6 +17,9 @@ class DeliveryLedgerTest {
 
     private final List<String> commits = new ArrayList<>();
     private final DeliveryLedger<String> ledger = new DeliveryLedger<>(commits::add);
+    /** A budget of 1,000 bytes (and as many events), for the tests of the byte budget. */
+    private final InFlight inFlight = new InFlight(1_000, 1_000);
+    private final DeliveryLedger<String> bounded = new DeliveryLedger<>(commits::add, inFlight);
 
     @Test
     void commitsOnlyUpToTheFirstUnsettledEvent() {
@@ -62,29 +66,24 @@ class DeliveryLedgerTest {
 
     @Test
     void aReaderWaitsWhileTooManyEventsAreInFlight() throws Exception {
-        InFlight inFlight = new InFlight(2);
-        DeliveryLedger<String> bounded = new DeliveryLedger<>(commits::add, inFlight);
-        Receipt a = bounded.track("after-a");
-        bounded.track("after-b");
-        java.util.concurrent.CompletableFuture<Receipt> third =
-                java.util.concurrent.CompletableFuture.supplyAsync(() -> bounded.track("after-c"));
+        InFlight two = new InFlight(2);
+        DeliveryLedger<String> twoAtATime = new DeliveryLedger<>(commits::add, two);
+        Receipt a = twoAtATime.track("after-a");
+        twoAtATime.track("after-b");
+        CompletableFuture<Receipt> third = waiting(() -> twoAtATime.track("after-c"));
 
-        org.awaitility.Awaitility.await().during(java.time.Duration.ofMillis(300)).until(() -> !third.isDone());
-        assertThat(inFlight.count()).isEqualTo(2);
+        assertThat(two.count()).isEqualTo(2);
         a.settle();
-        assertThat(third.get(5, java.util.concurrent.TimeUnit.SECONDS)).isNotNull();
-        assertThat(inFlight.count()).isEqualTo(2);
+        assertThat(third.get(5, TimeUnit.SECONDS)).isNotNull();
+        assertThat(two.count()).isEqualTo(2);
     }
 
     @Test
     void aReaderWaitsWhileTheEventsInFlightWeighTooMuchHoweverFewTheyAre() throws Exception {
-        InFlight inFlight = new InFlight(1_000, 1_000);
-        DeliveryLedger<String> bounded = new DeliveryLedger<>(commits::add, inFlight);
         Receipt a = bounded.track("after-a", 400);
         Receipt b = bounded.track("after-b", 400);
-        CompletableFuture<Receipt> third = CompletableFuture.supplyAsync(() -> bounded.track("after-c", 300));
+        CompletableFuture<Receipt> third = waiting(() -> bounded.track("after-c", 300));
 
-        Awaitility.await().during(Duration.ofMillis(300)).until(() -> !third.isDone());
         assertThat(inFlight.bytes()).isEqualTo(800);
         assertThat(bounded.pendingBytes()).isEqualTo(800);
         b.settle(); // 400 back: room for 300
@@ -98,13 +97,10 @@ class DeliveryLedgerTest {
 
     @Test
     void anEventLargerThanHalfTheBudgetIsChargedHalfOfIt() throws Exception {
-        InFlight inFlight = new InFlight(1_000, 1_000);
-        DeliveryLedger<String> bounded = new DeliveryLedger<>(commits::add, inFlight);
         Receipt heldByTheWriter = bounded.track("after-held", 500);
         Receipt earlier = bounded.track("after-earlier", 100);
-        CompletableFuture<Receipt> huge = CompletableFuture.supplyAsync(() -> bounded.track("after-huge", 5_000));
+        CompletableFuture<Receipt> huge = waiting(() -> bounded.track("after-huge", 5_000));
 
-        Awaitility.await().during(Duration.ofMillis(300)).until(() -> !huge.isDone());
         earlier.settle(); // the writer's half is still held: half is free
         Receipt read = huge.get(5, TimeUnit.SECONDS);
         assertThat(inFlight.bytes()).as("charged half the budget, not more").isEqualTo(1_000);
@@ -137,5 +133,12 @@ class DeliveryLedgerTest {
         Receipt next = ledger.track("after-next");
         next.settle();
         assertThat(commits).last().isEqualTo("after-next");
+    }
+
+    /** Reads on another thread, and checks that the read waits. */
+    private static CompletableFuture<Receipt> waiting(Supplier<Receipt> read) {
+        CompletableFuture<Receipt> future = CompletableFuture.supplyAsync(read);
+        Awaitility.await().during(Duration.ofMillis(300)).until(() -> !future.isDone());
+        return future;
     }
 }
