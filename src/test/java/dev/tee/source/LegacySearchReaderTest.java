@@ -13,6 +13,7 @@ import java.util.function.Function;
 
 import com.google.protobuf.Struct;
 import com.google.protobuf.Timestamp;
+import com.google.protobuf.Value;
 import dev.tee.event.AuditEvent;
 import dev.tee.state.DeliveryLedger;
 import dev.tee.teleport.proto.auditlog.EventUnstructured;
@@ -137,7 +138,7 @@ class LegacySearchReaderTest {
 
     @Test
     void theEventsReadAndNotSettledWeighTheirSizeOnTheWire() {
-        Struct fields = Struct.newBuilder().putFields("query", com.google.protobuf.Value.newBuilder()
+        Struct fields = Struct.newBuilder().putFields("query", Value.newBuilder()
                 .setStringValue("x".repeat(1000)).build()).build();
         for (int i = 0; i < 3; i++) {
             log.add(EventUnstructured.newBuilder().setId("e" + i).setType("db.session.query")

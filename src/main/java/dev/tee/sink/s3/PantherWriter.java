@@ -159,9 +159,8 @@ public final class PantherWriter implements OutputCounters {
         for (int i = 0; i < lines.size(); i++) {
             PantherLine line = lines.get(i);
             AuditEvent event = batch.events().get(i);
-            pending.computeIfAbsent(line.minute(), Minute::new).add(line, event, batchesAdded);
+            pendingBytes += pending.computeIfAbsent(line.minute(), Minute::new).add(line, event, batchesAdded);
             pendingEvents++;
-            pendingBytes += event.struct().length;
             lastAdded = batch.at();
             if (line.time().isAfter(newestAdded)) {
                 newestAdded = line.time();
@@ -386,16 +385,20 @@ public final class PantherWriter implements OutputCounters {
         /**
          * Keeps the line and what acknowledging needs (id and receipt), not the event's Struct, which
          * weighs several times its line.
+         *
+         * @return the event's wire size, which this minute now holds
          */
-        void add(PantherLine line, AuditEvent event, long batch) {
+        int add(PantherLine line, AuditEvent event, long batch) {
             lastBatch = batch;
             if (events.size() == sizes.length) {
                 sizes = Arrays.copyOf(sizes, sizes.length * 2);
             }
-            sizes[events.size()] = event.struct().length;
+            int size = event.struct().length;
+            sizes[events.size()] = size;
             lines.add(line);
             events.add(new AuditEvent(event.id(), event.type(), event.time(), event.index(),
                     new byte[0], event.receipt()));
+            return size;
         }
 
         /** Forgets the sizes of the first {@code count} events (called before they leave the lists). */
