@@ -43,8 +43,13 @@ public final class Observability {
     private static final Logger LOG = LoggerFactory.getLogger(Observability.class);
     static final String HEALTH_PATH = "/observe/health";
     static final String METRICS_PATH = "/observe/metrics";
-    /** The routes every event goes through on its own (routes/audit.yaml). */
-    static final String PER_EVENT_ROUTES = "audit-events,export-chunk-events";
+    /**
+     * The routes without Camel's route timers: those every event goes through on its own
+     * (routes/audit.yaml), and the read routes whose exchange is split into the events (read-search.yaml,
+     * read-export.yaml), since a timer's sample is a property of the exchange it times, which the split
+     * and the aggregator then copy with every event.
+     */
+    static final String UNTIMED_ROUTES = "audit-events,export-chunk-events,audit-poll,export-chunk";
 
     private Observability() {
     }
@@ -110,14 +115,22 @@ public final class Observability {
 
     /**
      * Camel's route timers and exchange counters in Prometheus for every route but the ones an
-     * exchange goes through per event ({@value #PER_EVENT_ROUTES}): timing each event there cost
-     * about 6 µs of CPU per event (bench/route-overhead.sh), a third of the whole route; their counts
-     * are the exporter's own read, filtered and de-duplicated counters, and JMX still shows their
-     * statistics.
+     * exchange goes through per event and the read routes that split theirs into events
+     * ({@value #UNTIMED_ROUTES}). Timing each event cost about 6 µs of CPU per event
+     * (bench/route-overhead.sh), a third of the whole route. A read route's timer puts its sample (two
+     * properties, the route's and the context's) on the exchange the split copies for every event, and
+     * the aggregator copies each of those again: two map copies per event, 4% of the CPU in a profile
+     * (bench/README.md); and it timed nothing useful, a poll lasting as long as a whole backfill. Their
+     * counts are the exporter's own read, filtered and de-duplicated counters, and JMX still shows
+     * their statistics.
      */
     public static RoutePolicyFactory routeTimers(MeterRegistry registry) {
         MicrometerRoutePolicyConfiguration configuration = new MicrometerRoutePolicyConfiguration();
-        configuration.setExcludePattern(PER_EVENT_ROUTES);
+        configuration.setExcludePattern(UNTIMED_ROUTES);
+        // The context's timer, the sum over every route, would time every exchange of every route,
+        // the untimed ones too: each event twice (its route and the read route's split), with a sample
+        // stored as a property of each event's exchange.
+        configuration.setContextEnabled(false);
         MicrometerRoutePolicyFactory factory = new MicrometerRoutePolicyFactory();
         factory.setMeterRegistry(registry);
         factory.setPolicyConfiguration(configuration);

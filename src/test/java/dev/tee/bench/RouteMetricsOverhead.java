@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.tee.observe.Observability;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.AggregationStrategy;
@@ -15,8 +16,13 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.micrometer.MicrometerConstants;
+import org.apache.camel.component.micrometer.routepolicy.MicrometerRoutePolicyConfiguration;
+import org.apache.camel.component.micrometer.routepolicy.MicrometerRoutePolicyFactory;
+import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
 import org.apache.camel.model.ProcessorDefinition;
+import org.apache.camel.spi.RoutePolicyFactory;
 
 /**
  * What the per-event part of the pipeline costs in Camel, away from TLS, gRPC and JSON: pages of 500
@@ -96,7 +102,13 @@ public final class RouteMetricsOverhead {
         // more route every event enters; now the aggregate sits in audit-events itself
         Map<String, String> hop = with(processors, "aggregate", "own route");
         setups.put("before: processors, the aggregate in a route of its own (audit-batch)", hop);
-        setups.put("as the exporter runs it: processors, the aggregate in the per-event route", processors);
+        setups.put("processors, the aggregate in the per-event route, no route timers at all", processors);
+        // the exporter's route timers (Observability.routeTimers) until 2026-12-07: every route but the
+        // per-event one, and the context's timer, which times every exchange of every route
+        setups.put("  and route timers as until 2026-12-07 (per-event route untimed, the context's timer on)",
+                with(processors, "timers", "until 2026-12-07"));
+        setups.put("as the exporter runs it: route timers, but none on the per-event and read routes, no context timer",
+                with(processors, "timers", "exporter"));
         System.out.printf("CPU ns per event (%d events a run, pages of %d, batches of 20), rounds of %d:%n", EVENTS,
                 PAGE, ROUNDS);
         // an argument runs only the setups whose name it finds, e.g. "aggregate"
@@ -134,6 +146,26 @@ public final class RouteMetricsOverhead {
             main.bind(MicrometerConstants.METRICS_REGISTRY_NAME, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
             main.addInitialProperty("camel.metrics.enabled", "true");
             main.addInitialProperty("camel.metrics.enable-exchange-event-notifier", "false");
+        }
+        if (setup.containsKey("timers")) {
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            RoutePolicyFactory timers;
+            if ("exporter".equals(setup.get("timers"))) {
+                timers = Observability.routeTimers(registry);
+            } else {
+                MicrometerRoutePolicyConfiguration configuration = new MicrometerRoutePolicyConfiguration();
+                configuration.setExcludePattern("audit-events");
+                MicrometerRoutePolicyFactory factory = new MicrometerRoutePolicyFactory();
+                factory.setMeterRegistry(registry);
+                factory.setPolicyConfiguration(configuration);
+                timers = factory;
+            }
+            main.addMainListener(new MainListenerSupport() {
+                @Override
+                public void afterConfigure(BaseMainSupport configured) {
+                    configured.getCamelContext().addRoutePolicyFactory(timers);
+                }
+            });
         }
         main.configure().addRoutesBuilder(new RouteBuilder() {
             @Override

@@ -44,6 +44,10 @@ class AuditRoutesTest {
     private final List<List<String>> sent = new CopyOnWriteArrayList<>();
     private Main main;
     private String batchTimeoutMs = "200";
+    /** Set before start: a countRead step of the test's own instead of the metrics'. */
+    private org.apache.camel.Processor countRead;
+    /** Set before start: Camel's route timers, as the exporter installs them with metrics on. */
+    private io.micrometer.core.instrument.MeterRegistry routeTimers;
 
     @AfterEach
     void stop() {
@@ -138,8 +142,20 @@ class AuditRoutesTest {
         main.bind("deliveredEvents", delivered);
         EventTypeFilter filter = new EventTypeFilter(List.of(), List.of("print"));
         main.bind("eventFilter", filter);
-        EventSteps.beans(metrics::read, filter::rejects, delivered::wasDelivered, acknowledger::filtered,
-                acknowledger::duplicate).forEach(main::bind);
+        java.util.Map<String, Object> steps = new java.util.HashMap<>(EventSteps.beans(metrics::read, filter::rejects,
+                delivered::wasDelivered, acknowledger::filtered, acknowledger::duplicate));
+        if (countRead != null) {
+            steps.put("countRead", countRead);
+        }
+        steps.forEach(main::bind);
+        if (routeTimers != null) {
+            main.addMainListener(new org.apache.camel.main.MainListenerSupport() {
+                @Override
+                public void afterConfigure(org.apache.camel.main.BaseMainSupport configured) {
+                    configured.getCamelContext().addRoutePolicyFactory(dev.tee.observe.Observability.routeTimers(routeTimers));
+                }
+            });
+        }
         main.bind("batches", new BatchAggregation());
         main.bind("batchHandOff", new BatchHandOff());
         main.bind("cursor", new StateFile<>(storage.resolve("cursor.json"), String.class));
@@ -267,4 +283,24 @@ class AuditRoutesTest {
         assertThat(sent.stream().mapToLong(List::size).sum()).isEqualTo(3L * pagesBeforePause);
     }
 
+
+    @Test
+    void eachEventsExchangeCarriesNoPropertiesForCamelToCopy() throws Exception {
+        // The split copies the read route's exchange for every event, and the aggregator copies that
+        // copy again; a property on the read route's exchange (a route timer's sample, the route's and
+        // the context's) made each copy a map copy: two per event, 4% of the exporter's CPU in a
+        // profile of 1,000,000 events.
+        routeTimers = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        List<String> seen = new CopyOnWriteArrayList<>();
+        countRead = exchange -> seen.add(exchange.getMessage().getBody(AuditEvent.class).id() + " "
+                + exchange.getProperties().keySet());
+        DeliveredEvents delivered = new DeliveredEvents(storage.resolve("delivered-ids"), 1000);
+        delivered.start();
+        ScriptedReader reader = new ScriptedReader(List.of(List.of("a", "b"), List.of("c")));
+
+        start(reader, new ScriptedSink(), delivered);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> commits.contains("after-c"));
+        assertThat(seen).containsExactly("a []", "b []", "c []");
+    }
 }
