@@ -22,12 +22,14 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.micrometer.MicrometerConstants;
+import org.apache.camel.component.micrometer.eventnotifier.MicrometerRouteEventNotifier;
 import org.apache.camel.component.micrometer.routepolicy.MicrometerRoutePolicyConfiguration;
 import org.apache.camel.component.micrometer.routepolicy.MicrometerRoutePolicyFactory;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
+import org.apache.camel.spi.EventNotifier;
 import org.apache.camel.spi.RoutePolicyFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +52,9 @@ public final class Observability {
      * and the aggregator then copy with every event.
      */
     static final String UNTIMED_ROUTES = "audit-events,export-chunk-events,audit-poll,export-chunk";
+
+    /** Camel Main's notifier that logs the configuration's summary once the routes have started. */
+    private static final String PLACEHOLDER_SUMMARY = BaseMainSupport.class.getName() + "$PlaceholderSummaryEventNotifier";
 
     private Observability() {
     }
@@ -94,6 +99,11 @@ public final class Observability {
         ProgressLog progress = new ProgressLog(metrics, config.duration(PROGRESS_INTERVAL));
         main.addMainListener(new MainListenerSupport() {
             @Override
+            public void beforeStart(BaseMainSupport main) {
+                exchangeEventsOnlyToWhoWantsThem(main.getCamelContext());
+            }
+
+            @Override
             public void afterConfigure(BaseMainSupport configured) {
                 CamelContext context = configured.getCamelContext();
                 HealthCheckRegistry health = HealthCheckRegistry.get(context);
@@ -135,6 +145,24 @@ public final class Observability {
         factory.setMeterRegistry(registry);
         factory.setPolicyConfiguration(configuration);
         return factory;
+    }
+
+    /**
+     * Camel makes an event for every exchange created, sent and completed (several per audit event
+     * read) and offers it to each event notifier that does not say it ignores such events. Two of
+     * Camel's own say nothing though they take none: Micrometer's route notifier (routes added and
+     * running) and Camel Main's summary of the configuration (once, at start); this says it for them.
+     * A notifier that does take exchange events (a user's, or Micrometer's exchange notifier turned on
+     * with camel.metrics.enable-exchange-event-notifier) still gets them.
+     */
+    static void exchangeEventsOnlyToWhoWantsThem(CamelContext context) {
+        for (EventNotifier notifier : context.getManagementStrategy().getEventNotifiers()) {
+            if (notifier instanceof MicrometerRouteEventNotifier
+                    || notifier.getClass().getName().equals(PLACEHOLDER_SUMMARY)) {
+                notifier.setIgnoreExchangeEvents(true);
+                notifier.setIgnoreStepEvents(true);
+            }
+        }
     }
 
     /** Teleport failing, the output failing, the export lagging: each DOWN past its threshold; Teleport refusing us at once. */

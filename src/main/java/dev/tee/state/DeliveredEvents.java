@@ -10,8 +10,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import dev.tee.config.ConfigException;
 import dev.tee.event.AuditEvent;
@@ -32,8 +32,11 @@ public final class DeliveredEvents extends ServiceSupport implements IdempotentR
     private final Path current;
     private final Path previous;
     private final int segmentSize;
-    private Set<String> currentIds = new HashSet<>();
-    private Set<String> previousIds = new HashSet<>();
+    // Read without the lock, by the reading thread for every event; written under it. rotate() sets
+    // previousIds before currentIds and contains() reads them the other way round, so an id in the
+    // current segment is always found in one of the two.
+    private volatile Set<String> currentIds = ConcurrentHashMap.newKeySet();
+    private volatile Set<String> previousIds = ConcurrentHashMap.newKeySet();
     private FileChannel out;
 
     public DeliveredEvents(Path file, int segmentSize) {
@@ -42,9 +45,12 @@ public final class DeliveredEvents extends ServiceSupport implements IdempotentR
         this.segmentSize = segmentSize;
     }
 
-    /** True when the event with this id was acknowledged before (in this run or an earlier one). */
+    /**
+     * True when the event with this id was acknowledged before (in this run or an earlier one). Takes no
+     * lock: the reading thread asks for every event, while the delivery threads remember batches.
+     */
     @Override
-    public synchronized boolean contains(String id) {
+    public boolean contains(String id) {
         return currentIds.contains(id) || previousIds.contains(id);
     }
 
@@ -97,8 +103,8 @@ public final class DeliveredEvents extends ServiceSupport implements IdempotentR
 
     @Override
     protected synchronized void doStart() throws Exception {
-        previousIds = read(previous);
-        currentIds = read(current);
+        previousIds = read(previous, segmentSize);
+        currentIds = read(current, segmentSize);
         out = FileChannel.open(current, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         AtomicFiles.ownerOnly(current);
     }
@@ -135,12 +141,17 @@ public final class DeliveredEvents extends ServiceSupport implements IdempotentR
             throw new StateUnwritableException(current, e);
         }
         previousIds = currentIds;
-        currentIds = new HashSet<>();
+        currentIds = ids(segmentSize);
+    }
+
+    /** A set sized for a whole segment: one that grows rehashes every id it holds, a few times per segment. */
+    private static Set<String> ids(int segmentSize) {
+        return ConcurrentHashMap.newKeySet(segmentSize);
     }
 
     /** Ids of a segment; a last line cut short by a crash is ignored (its event is then sent again, never lost). */
-    private static Set<String> read(Path file) throws IOException {
-        Set<String> ids = new HashSet<>();
+    private static Set<String> read(Path file, int segmentSize) throws IOException {
+        Set<String> ids = ids(segmentSize);
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);

@@ -20,6 +20,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -115,6 +116,18 @@ class ObservabilityTest {
         assertThat(jmx.queryNames(new ObjectName("org.apache.camel:context=teleport-event-exporter,type=routes,*"), null))
                 .extracting(name -> name.getKeyProperty("name"))
                 .contains("\"audit-deliver\"", "\"audit-events\"");
+        // Camel makes an event for each exchange created, sent and completed, several per audit event,
+        // for every notifier that does not ignore them: none of the exporter's takes them
+        Set<ObjectName> notifiers = jmx.queryNames(
+                new ObjectName("org.apache.camel:context=teleport-event-exporter,type=eventnotifiers,*"), null);
+        assertThat(notifiers).hasSizeGreaterThanOrEqualTo(3); // Micrometer's route notifier, Camel Main's summary, ours
+        for (ObjectName notifier : notifiers) {
+            boolean all = (Boolean) jmx.getAttribute(notifier, "IgnoreExchangeEvents");
+            for (String each : List.of("IgnoreExchangeCreatedEvent", "IgnoreExchangeCompletedEvent",
+                    "IgnoreExchangeSendingEvents", "IgnoreExchangeSentEvents")) {
+                assertThat(all || (Boolean) jmx.getAttribute(notifier, each)).as(notifier + " " + each).isTrue();
+            }
+        }
         ObjectName exporter = new ObjectName(
                 "org.apache.camel:context=teleport-event-exporter,type=services,name=ExporterMetrics");
         assertThat(jmx.getAttribute(exporter, "EventsDelivered")).isEqualTo((long) received);

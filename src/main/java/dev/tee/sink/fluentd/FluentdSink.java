@@ -87,10 +87,17 @@ public final class FluentdSink implements OutputCounters {
         requestHeaders(exchange);
     }
 
-    /** Only the headers of a POST to the batch's URL: the dead-letter route may have added its own. */
-    private static void requestHeaders(Exchange exchange) {
+    /**
+     * Only the headers of a POST to the batch's URL: the dead-letter route may have added its own. The
+     * audit log's URL is the endpoint's own ({@code forward.fluentd.url}), which camel-http parsed once;
+     * a URL in the CamelHttpUri header, a session's, is parsed at every POST.
+     */
+    private void requestHeaders(Exchange exchange) {
         exchange.getMessage().removeHeaders("*");
-        exchange.getMessage().setHeader(Exchange.HTTP_URI, exchange.getProperty(TARGET, String.class));
+        String target = exchange.getProperty(TARGET, String.class);
+        if (!url.equals(target)) {
+            exchange.getMessage().setHeader(Exchange.HTTP_URI, target);
+        }
         exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
     }
 
@@ -176,10 +183,17 @@ public final class FluentdSink implements OutputCounters {
         }
     }
 
-    /** The route's last step: the body is the batch again. */
+    /**
+     * The route's last step: the body is the batch again, and the exchange carries none of this bean's
+     * properties on (the caller's error handler copies the exchange, properties and all, before each
+     * of its next steps).
+     */
     public void end(Exchange exchange) {
         exchange.getMessage().removeHeaders("*");
         exchange.getMessage().setBody(batch(exchange));
+        for (String property : List.of(BATCH, TARGET, SENT, NARROWING, REFUSED, TALLY)) {
+            exchange.removeProperty(property);
+        }
     }
 
     /**

@@ -19,6 +19,7 @@ import dev.tee.sink.OutputUnavailableException;
 import dev.tee.testing.Fixtures;
 import dev.tee.testing.FluentdRoute;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,7 +61,7 @@ class FluentdSinkRouteTest {
             });
             standIn.failNext(2, 503);
             Batch batch = new Batch(events);
-            camel.createProducerTemplate().sendBody("direct:deliver", batch);
+            Exchange done = camel.createProducerTemplate().send("direct:deliver", e -> e.getMessage().setBody(batch));
 
             assertThat(batch.allSettled()).isTrue();
             List<String> expected = events.stream().filter(e -> !e.id().equals("route-5"))
@@ -69,6 +70,8 @@ class FluentdSinkRouteTest {
             assertThat(sink.deadLettered()).isEqualTo(1);
             // two 503s redelivered by Camel, the batch Fluentd rejected, then its 20 events one by one
             assertThat(standIn.requestCount()).isEqualTo(2 + 1 + 20);
+            // the caller's steps copy the exchange, properties and all: the route leaves none of its own
+            assertThat(done.getProperties().keySet()).noneMatch(name -> name.startsWith("Fluentd"));
             }
         }
     }
