@@ -155,7 +155,7 @@ public final class Observability {
      * A notifier that does take exchange events (a user's, or Micrometer's exchange notifier turned on
      * with camel.metrics.enable-exchange-event-notifier) still gets them.
      */
-    static void exchangeEventsOnlyToWhoWantsThem(CamelContext context) {
+    public static void exchangeEventsOnlyToWhoWantsThem(CamelContext context) {
         for (EventNotifier notifier : context.getManagementStrategy().getEventNotifiers()) {
             if (notifier instanceof MicrometerRouteEventNotifier
                     || notifier.getClass().getName().equals(PLACEHOLDER_SUMMARY)) {

@@ -10,7 +10,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.tee.config.ConfigException;
@@ -32,17 +31,24 @@ public final class DeliveredEvents extends ServiceSupport implements IdempotentR
     private final Path current;
     private final Path previous;
     private final int segmentSize;
-    // Read without the lock, by the reading thread for every event; written under it. rotate() sets
-    // previousIds before currentIds and contains() reads them the other way round, so an id in the
-    // current segment is always found in one of the two.
-    private volatile Set<String> currentIds = ConcurrentHashMap.newKeySet();
-    private volatile Set<String> previousIds = ConcurrentHashMap.newKeySet();
+    /**
+     * The ids of both segments in one map, each tagged with its segment: one lookup per event read,
+     * without a lock (the reading thread asks for every event while the delivery threads remember
+     * batches). Written under the lock only.
+     */
+    private final ConcurrentHashMap<String, Boolean> ids;
+    /** The current segment's tag; the previous segment's ids carry the other one. */
+    private boolean tag = true;
+    /** Ids in the current segment. */
+    private int currentCount;
     private FileChannel out;
 
     public DeliveredEvents(Path file, int segmentSize) {
         this.current = file;
         this.previous = file.resolveSibling(file.getFileName() + ".1");
         this.segmentSize = segmentSize;
+        // sized for both segments: a map that grows rehashes every id it holds
+        this.ids = new ConcurrentHashMap<>(2 * segmentSize);
     }
 
     /**
@@ -51,7 +57,7 @@ public final class DeliveredEvents extends ServiceSupport implements IdempotentR
      */
     @Override
     public boolean contains(String id) {
-        return currentIds.contains(id) || previousIds.contains(id);
+        return ids.containsKey(id);
     }
 
     /** The routes' de-duplication check (a distinct name: Camel would bind the body to contains(String)). */
@@ -63,23 +69,24 @@ public final class DeliveredEvents extends ServiceSupport implements IdempotentR
     public synchronized void remember(Batch batch) {
         StringBuilder lines = new StringBuilder(batch.size() * 40);
         for (AuditEvent event : batch.events()) {
-            // one lookup for an id that is new (the usual case): add() says whether it was there
-            if (!previousIds.contains(event.id()) && currentIds.add(event.id())) {
+            // one lookup for an id that is new (the usual case); one remembered before keeps its segment
+            if (ids.putIfAbsent(event.id(), tag) == null) {
+                currentCount++;
                 lines.append(event.id()).append('\n');
             }
         }
         append(lines);
-        if (currentIds.size() >= segmentSize) {
+        if (currentCount >= segmentSize) {
             rotate();
         }
     }
 
     @Override
     public synchronized boolean add(String id) {
-        if (contains(id)) {
+        if (ids.putIfAbsent(id, tag) != null) {
             return false;
         }
-        currentIds.add(id);
+        currentCount++;
         append(new StringBuilder(id).append('\n'));
         return true;
     }
@@ -97,14 +104,15 @@ public final class DeliveredEvents extends ServiceSupport implements IdempotentR
 
     @Override
     public synchronized void clear() {
-        currentIds.clear();
-        previousIds.clear();
+        ids.clear();
+        currentCount = 0;
     }
 
     @Override
     protected synchronized void doStart() throws Exception {
-        previousIds = read(previous, segmentSize);
-        currentIds = read(current, segmentSize);
+        ids.clear();
+        read(previous, !tag);
+        currentCount = read(current, tag);
         out = FileChannel.open(current, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         AtomicFiles.ownerOnly(current);
     }
@@ -140,34 +148,36 @@ public final class DeliveredEvents extends ServiceSupport implements IdempotentR
         } catch (IOException e) {
             throw new StateUnwritableException(current, e);
         }
-        previousIds = currentIds;
-        currentIds = ids(segmentSize);
+        // the previous segment's ids go; the current one's become the previous
+        boolean current = tag;
+        ids.values().removeIf(segment -> segment != current);
+        tag = !tag;
+        currentCount = 0;
     }
 
-    /** A set sized for a whole segment: one that grows rehashes every id it holds, a few times per segment. */
-    private static Set<String> ids(int segmentSize) {
-        return ConcurrentHashMap.newKeySet(segmentSize);
-    }
-
-    /** Ids of a segment; a last line cut short by a crash is ignored (its event is then sent again, never lost). */
-    private static Set<String> read(Path file, int segmentSize) throws IOException {
-        Set<String> ids = ids(segmentSize);
+    /**
+     * Puts a segment file's ids under {@code segment} and returns how many; a last line cut short by a
+     * crash is ignored (its event is then sent again, never lost).
+     */
+    private int read(Path file, boolean segment) throws IOException {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
-            return ids;
+            return 0;
         } catch (CharacterCodingException e) {
             throw new ConfigException("storage: " + file + " is corrupt (not UTF-8 text); restore it from a backup, "
                     + "or remove it and accept that what it recorded after the saved cursor is sent again");
         }
+        int count = 0;
         int start = 0;
         for (int end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
             if (end > start) {
-                ids.add(text.substring(start, end));
+                ids.put(text.substring(start, end), segment);
+                count++;
             }
             start = end + 1;
         }
-        return ids;
+        return count;
     }
 }

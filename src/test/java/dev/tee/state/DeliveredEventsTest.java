@@ -63,6 +63,20 @@ class DeliveredEventsTest {
         events.stop();
         assertThat(Files.readAllLines(file).size() + Files.readAllLines(dir.resolve("delivered-ids.1")).size())
                 .isLessThanOrEqualTo(20);
+
+        // after a restart the two segments are told apart again: the next rotation drops the older
+        // (id-20 to id-29), keeps the newer (id-30 to id-34) with what followed it
+        DeliveredEvents again = new DeliveredEvents(file, 10);
+        again.start();
+        assertThat(again.contains("id-20")).isTrue();
+        assertThat(again.contains("id-5")).isFalse();
+        for (int i = 35; i < 45; i++) {
+            again.remember(batch("id-" + i));
+        }
+        assertThat(again.contains("id-29")).isFalse();
+        assertThat(again.contains("id-30")).isTrue();
+        assertThat(again.contains("id-44")).isTrue();
+        again.stop();
     }
 
     private static Batch batch(String... ids) {
