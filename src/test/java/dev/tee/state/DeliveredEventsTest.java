@@ -54,9 +54,7 @@ class DeliveredEventsTest {
         Path file = dir.resolve("delivered-ids");
         DeliveredEvents events = new DeliveredEvents(file, 10);
         events.start();
-        for (int i = 0; i < 35; i++) {
-            events.remember(batch("id-" + i));
-        }
+        rememberEach(events, 0, 35);
         assertThat(events.contains("id-34")).isTrue();
         assertThat(events.contains("id-20")).isTrue();
         assertThat(events.contains("id-5")).isFalse();
@@ -70,13 +68,18 @@ class DeliveredEventsTest {
         again.start();
         assertThat(again.contains("id-20")).isTrue();
         assertThat(again.contains("id-5")).isFalse();
-        for (int i = 35; i < 45; i++) {
-            again.remember(batch("id-" + i));
-        }
+        rememberEach(again, 35, 45);
         assertThat(again.contains("id-29")).isFalse();
         assertThat(again.contains("id-30")).isTrue();
         assertThat(again.contains("id-44")).isTrue();
         again.stop();
+    }
+
+    /** Remembers id-{@code from} to id-{@code to - 1}, a batch each. */
+    private static void rememberEach(DeliveredEvents events, int from, int to) {
+        for (int i = from; i < to; i++) {
+            events.remember(batch("id-" + i));
+        }
     }
 
     private static Batch batch(String... ids) {
