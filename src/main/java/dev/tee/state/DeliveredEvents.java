@@ -149,8 +149,8 @@ public final class DeliveredEvents extends ServiceSupport implements IdempotentR
             throw new StateUnwritableException(current, e);
         }
         // the previous segment's ids go; the current one's become the previous
-        boolean current = tag;
-        ids.values().removeIf(segment -> segment != current);
+        boolean kept = tag;
+        ids.values().removeIf(segment -> segment != kept);
         tag = !tag;
         currentCount = 0;
     }
