@@ -21,6 +21,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Timestamp;
 import dev.tee.sink.fluentd.FluentdTls;
+import dev.tee.sink.s3.ObjectStore;
+import dev.tee.sink.s3.S3ObjectStore;
 import dev.tee.teleport.IdentityFile;
 import dev.tee.teleport.TeleportClient;
 import dev.tee.teleport.proto.auditlog.GetUnstructuredEventsRequest;
@@ -31,7 +33,8 @@ import dev.tee.teleport.proto.raw.RawEvents;
  * The limits an export run is held against, measured in the benchmark's JVM right after it, against
  * the same fake Teleport and the same Fluentd stand-in: a bare reader (a {@link TeleportClient}
  * paging through the search API as the exporter does, nothing else) and a bare poster (JSON arrays of
- * a batch each, POSTed over the same mTLS by as many threads as batches in flight, nothing else).
+ * a batch each, POSTed over the same mTLS by as many threads as batches in flight, nothing else), and
+ * into S3Proxy a bare putter (the run's objects PUT again through the exporter's own object store).
  */
 final class Baselines {
 
@@ -118,6 +121,71 @@ final class Baselines {
         return new Figure("bare poster (" + threads + " threads, batches of " + batch
                 + ", JSON by Jackson, java.net.http; the posting threads' CPU only)", sent.get(),
                 (System.nanoTime() - start) / 1e9, cpu.get() / 1e9);
+    }
+
+    /**
+     * PUTs copies of {@code bodies} (objects the exporter wrote) under new keys through our own
+     * {@link S3ObjectStore} (the exporter's SDK client and create-if-absent PUT, without Camel's aws2-s3
+     * step) from {@code threads} threads: a round unmeasured first (or more, {@code -Dbench.putWarmUp}),
+     * for the JIT to compile the SDK's path, then {@code rounds} measured.
+     * Events count as {@code eventsPerObject} per PUT, as in the run.
+     */
+    static Figure barePutter(S3ObjectStore store, List<byte[]> bodies, double eventsPerObject, int threads,
+            int rounds) throws Exception {
+        // rounds unmeasured: 1, or -Dbench.putWarmUp=N (BENCH_JAVA_OPTS in bench/export.sh)
+        int warmUps = Integer.getInteger("bench.putWarmUp", 1);
+        for (int warm = 0; warm < warmUps; warm++) {
+            putRound(store, bodies, threads, "warm-up-" + warm, new AtomicLong());
+        }
+        AtomicLong cpu = new AtomicLong();
+        AtomicLong user = new AtomicLong();
+        long start = System.nanoTime();
+        for (int round = 0; round < rounds; round++) {
+            cpu.addAndGet(putRound(store, bodies, threads, "round-" + round, user));
+        }
+        long puts = (long) rounds * bodies.size();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new Figure(String.format("bare putter (%d threads, %,d PUTs of the run's objects after %,d unmeasured, "
+                + "%.0f events each, our S3ObjectStore; the putting threads' CPU only: %.0f us per PUT, %.0f of it in "
+                + "user mode)", threads, puts, (long) warmUps * bodies.size(), eventsPerObject, cpu.get() / 1e3 / puts,
+                user.get() / 1e3 / puts), Math.round(puts * eventsPerObject), seconds,
+                cpu.get() / 1e9);
+    }
+
+    /**
+     * One PUT of each body under {@code prefix}/, spread over {@code threads}; returns their CPU
+     * nanoseconds, and adds the user-mode part (the rest is the kernel's: sockets) to {@code user}.
+     */
+    private static long putRound(S3ObjectStore store, List<byte[]> bodies, int threads, String prefix,
+            AtomicLong user) throws Exception {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        AtomicLong cpu = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> putters = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int first = t;
+                putters.add(pool.submit(() -> {
+                    long began = mx.getCurrentThreadCpuTime();
+                    long beganUser = mx.getCurrentThreadUserTime();
+                    for (int at = first; at < bodies.size(); at += threads) {
+                        if (store.putIfAbsent("bare/" + prefix + "/" + at + ".gz", bodies.get(at))
+                                != ObjectStore.PutOutcome.CREATED) {
+                            throw new IllegalStateException("bare/" + prefix + "/" + at + ".gz was taken");
+                        }
+                    }
+                    cpu.addAndGet(mx.getCurrentThreadCpuTime() - began);
+                    user.addAndGet(mx.getCurrentThreadUserTime() - beganUser);
+                    return null;
+                }));
+            }
+            for (Future<?> putter : putters) {
+                putter.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return cpu.get();
     }
 
     private static Timestamp timestamp(Instant instant) {

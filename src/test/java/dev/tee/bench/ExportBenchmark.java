@@ -21,14 +21,16 @@ import java.util.function.LongSupplier;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tee.demo.DemoEnvironment;
 import dev.tee.demo.EventGenerator;
+import dev.tee.sink.s3.S3ObjectStore;
 import dev.tee.testing.ExporterProcess;
 import dev.tee.testing.S3ProxyServer;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * End-to-end throughput: a fake Teleport serving N generated events (spread over some days), the real
  * exporter as a child JVM, and the Fluentd stand-in or S3Proxy. Reports events/s, the exporter's CPU
  * per event (in all, from the first delivery, and over the second half, by thread) and its peak RSS,
- * then the bare reader and poster on the same servers ({@link Baselines}). Run with bench/export.sh
+ * then the bare reader, and the bare poster or putter, on the same servers ({@link Baselines}). Run with bench/export.sh
  * (see bench/README.md).
  */
 public final class ExportBenchmark {
@@ -185,6 +187,20 @@ public final class ExportBenchmark {
                 System.out.println(reader.line());
                 System.out.printf("  the exporter (first delivery to exit): %.2f of the bare reader's events/s%n",
                         exported / reader.perSecond());
+                if (s3 != null) {
+                    // the run's own objects (up to 2,000 of them), PUT again by the bare putter
+                    S3ProxyServer server = s3;
+                    List<String> keys = server.client().listObjectsV2Paginator(b -> b.bucket("bench")).contents()
+                            .stream().map(S3Object::key).filter(key -> key.endsWith(".gz")).toList();
+                    List<byte[]> bodies = keys.stream().limit(2000).map(key -> server.client()
+                            .getObjectAsBytes(b -> b.bucket("bench").key(key)).asByteArray()).toList();
+                    try (S3ObjectStore store = S3ObjectStore.open(server.settings("bench"))) {
+                        Baselines.Figure putter = Baselines.barePutter(store, bodies, (double) events / keys.size(), 4, 2);
+                        System.out.println(putter.line());
+                        System.out.printf("  the exporter: %.2f of the bare putter's events/s%n",
+                                exported / putter.perSecond());
+                    }
+                }
                 if (!toPost.isEmpty()) {
                     Baselines.Figure poster = Baselines.barePoster(world.settings(), toPost,
                             Integer.parseInt(options.get("batch")), 4);
