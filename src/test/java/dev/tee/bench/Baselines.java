@@ -89,35 +89,22 @@ final class Baselines {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         AtomicLong sent = new AtomicLong();
         AtomicLong cpu = new AtomicLong();
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
         long start = System.nanoTime();
-        try {
-            List<Future<?>> posters = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                int first = t;
-                posters.add(pool.submit(() -> {
-                    long began = mx.getCurrentThreadCpuTime();
-                    for (int at = first * batch; at < events.size(); at += threads * batch) {
-                        byte[] body = JSON.writeValueAsBytes(events.subList(at, Math.min(events.size(), at + batch)));
-                        HttpResponse<Void> answer = http.send(HttpRequest.newBuilder(url)
-                                .header("Content-Type", "application/json").timeout(Duration.ofSeconds(30))
-                                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-                                HttpResponse.BodyHandlers.discarding());
-                        if (answer.statusCode() != 200) {
-                            throw new IllegalStateException("the stand-in answered " + answer.statusCode());
-                        }
-                        sent.addAndGet(Math.min(batch, events.size() - at));
-                    }
-                    cpu.addAndGet(mx.getCurrentThreadCpuTime() - began);
-                    return null;
-                }));
+        onThreads(threads, first -> {
+            long began = mx.getCurrentThreadCpuTime();
+            for (int at = first * batch; at < events.size(); at += threads * batch) {
+                byte[] body = JSON.writeValueAsBytes(events.subList(at, Math.min(events.size(), at + batch)));
+                HttpResponse<Void> answer = http.send(HttpRequest.newBuilder(url)
+                        .header("Content-Type", "application/json").timeout(Duration.ofSeconds(30))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                if (answer.statusCode() != 200) {
+                    throw new IllegalStateException("the stand-in answered " + answer.statusCode());
+                }
+                sent.addAndGet(Math.min(batch, events.size() - at));
             }
-            for (Future<?> poster : posters) {
-                poster.get();
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+            cpu.addAndGet(mx.getCurrentThreadCpuTime() - began);
+        });
         return new Figure("bare poster (" + threads + " threads, batches of " + batch
                 + ", JSON by Jackson, java.net.http; the posting threads' CPU only)", sent.get(),
                 (System.nanoTime() - start) / 1e9, cpu.get() / 1e9);
@@ -160,32 +147,44 @@ final class Baselines {
             AtomicLong user) throws Exception {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         AtomicLong cpu = new AtomicLong();
+        onThreads(threads, first -> {
+            long began = mx.getCurrentThreadCpuTime();
+            long beganUser = mx.getCurrentThreadUserTime();
+            for (int at = first; at < bodies.size(); at += threads) {
+                if (store.putIfAbsent("bare/" + prefix + "/" + at + ".gz", bodies.get(at))
+                        != ObjectStore.PutOutcome.CREATED) {
+                    throw new IllegalStateException("bare/" + prefix + "/" + at + ".gz was taken");
+                }
+            }
+            cpu.addAndGet(mx.getCurrentThreadCpuTime() - began);
+            user.addAndGet(mx.getCurrentThreadUserTime() - beganUser);
+        });
+        return cpu.get();
+    }
+
+    /** What one of {@link #onThreads}' threads does, given its number (0 to threads - 1). */
+    private interface ThreadWork {
+        void run(int thread) throws Exception;
+    }
+
+    /** Runs {@code work} on {@code threads} threads at once and waits for all of them; the first failure is thrown. */
+    private static void onThreads(int threads, ThreadWork work) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
-            List<Future<?>> putters = new ArrayList<>();
+            List<Future<?>> running = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
-                int first = t;
-                putters.add(pool.submit(() -> {
-                    long began = mx.getCurrentThreadCpuTime();
-                    long beganUser = mx.getCurrentThreadUserTime();
-                    for (int at = first; at < bodies.size(); at += threads) {
-                        if (store.putIfAbsent("bare/" + prefix + "/" + at + ".gz", bodies.get(at))
-                                != ObjectStore.PutOutcome.CREATED) {
-                            throw new IllegalStateException("bare/" + prefix + "/" + at + ".gz was taken");
-                        }
-                    }
-                    cpu.addAndGet(mx.getCurrentThreadCpuTime() - began);
-                    user.addAndGet(mx.getCurrentThreadUserTime() - beganUser);
+                int thread = t;
+                running.add(pool.submit(() -> {
+                    work.run(thread);
                     return null;
                 }));
             }
-            for (Future<?> putter : putters) {
-                putter.get();
+            for (Future<?> each : running) {
+                each.get();
             }
         } finally {
             pool.shutdownNow();
         }
-        return cpu.get();
     }
 
     private static Timestamp timestamp(Instant instant) {
