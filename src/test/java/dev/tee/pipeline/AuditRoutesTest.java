@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -19,6 +21,7 @@ import dev.tee.event.Batch;
 import dev.tee.lock.FailedLoginLocks;
 import dev.tee.lock.FailedLoginState;
 import dev.tee.observe.ExporterMetrics;
+import dev.tee.observe.Observability;
 import dev.tee.observe.TeleportReachability;
 import dev.tee.session.SessionExporter;
 import dev.tee.sink.OutputCounters;
@@ -28,7 +31,12 @@ import dev.tee.state.DeliveredEvents;
 import dev.tee.state.DeliveryLedger;
 import dev.tee.state.StateFile;
 import dev.tee.teleport.TeleportException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.camel.Processor;
+import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,9 +53,9 @@ class AuditRoutesTest {
     private Main main;
     private String batchTimeoutMs = "200";
     /** Set before start: a countRead step of the test's own instead of the metrics'. */
-    private org.apache.camel.Processor countRead;
+    private Processor countRead;
     /** Set before start: Camel's route timers, as the exporter installs them with metrics on. */
-    private io.micrometer.core.instrument.MeterRegistry routeTimers;
+    private MeterRegistry routeTimers;
 
     @AfterEach
     void stop() {
@@ -142,17 +150,17 @@ class AuditRoutesTest {
         main.bind("deliveredEvents", delivered);
         EventTypeFilter filter = new EventTypeFilter(List.of(), List.of("print"));
         main.bind("eventFilter", filter);
-        java.util.Map<String, Object> steps = new java.util.HashMap<>(EventSteps.beans(metrics::read, filter::rejects,
+        Map<String, Object> steps = new HashMap<>(EventSteps.beans(metrics::read, filter::rejects,
                 delivered::wasDelivered, acknowledger::filtered, acknowledger::duplicate));
         if (countRead != null) {
             steps.put("countRead", countRead);
         }
         steps.forEach(main::bind);
         if (routeTimers != null) {
-            main.addMainListener(new org.apache.camel.main.MainListenerSupport() {
+            main.addMainListener(new MainListenerSupport() {
                 @Override
-                public void afterConfigure(org.apache.camel.main.BaseMainSupport configured) {
-                    configured.getCamelContext().addRoutePolicyFactory(dev.tee.observe.Observability.routeTimers(routeTimers));
+                public void afterConfigure(BaseMainSupport configured) {
+                    configured.getCamelContext().addRoutePolicyFactory(Observability.routeTimers(routeTimers));
                 }
             });
         }
@@ -290,7 +298,7 @@ class AuditRoutesTest {
         // copy again; a property on the read route's exchange (a route timer's sample, the route's and
         // the context's) made each copy a map copy: two per event, 4% of the exporter's CPU in a
         // profile of 1,000,000 events.
-        routeTimers = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        routeTimers = new SimpleMeterRegistry();
         List<String> seen = new CopyOnWriteArrayList<>();
         countRead = exchange -> seen.add(exchange.getMessage().getBody(AuditEvent.class).id() + " "
                 + exchange.getProperties().keySet());
