@@ -74,6 +74,7 @@ public final class SessionExporter {
     private final AtomicLong finished = new AtomicLong();
     private final AtomicLong givenUp = new AtomicLong();
     private final AtomicLong eventsSent = new AtomicLong();
+    private final BatchRoom room;
 
     /**
      * @param store the session state in the state directory
@@ -94,6 +95,7 @@ public final class SessionExporter {
         this.clock = clock;
         this.dryRun = dryRun;
         this.backlog = new SessionBacklog(settings.concurrency());
+        this.room = new BatchRoom(BatchRoom.DEFAULT_BYTES);
     }
 
     /** The `dry-run` stand-in: it notes that recordings are not exported and exports none. */
@@ -227,7 +229,7 @@ public final class SessionExporter {
             return; // stopping: saved as it is, the next start resumes it
         }
         SessionTransfer transfer = new SessionTransfer(teleport, output, settings.skipTypes(), session.id(),
-                session.state.nextIndex(), new Progress(session), () -> !running);
+                session.state.nextIndex(), new Progress(session), () -> !running, room);
         try {
             if (transfer.run() == SessionTransfer.Outcome.FINISHED) {
                 finish(session);

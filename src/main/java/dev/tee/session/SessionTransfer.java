@@ -54,10 +54,13 @@ final class SessionTransfer {
     private final Progress progress;
     private final BooleanSupplier stopping;
     private final long fromIndex;
+    private final BatchRoom room;
 
+    /** @param room shared by the transfers that run side by side: what their batches may hold in all */
     SessionTransfer(TeleportClient teleport, SessionOutput output, Set<String> skipTypes, String sessionId,
-            long fromIndex, Progress progress, BooleanSupplier stopping) {
+            long fromIndex, Progress progress, BooleanSupplier stopping, BatchRoom room) {
         this.teleport = teleport;
+        this.room = room;
         this.output = output;
         this.skipTypes = skipTypes;
         this.sessionId = sessionId;
@@ -77,32 +80,42 @@ final class SessionTransfer {
         List<AuditEvent> events = new ArrayList<>();
         long bytes = 0;
         long afterLast = fromIndex;
-        try (ServerStream<RawEvent> stream = teleport.streamSessionEvents(sessionId, startIndex(fromIndex))) {
-            while (stream.hasNext()) {
-                if (stopping.getAsBoolean()) {
-                    return Outcome.STOPPED;
-                }
-                RawEvent item = stream.next();
-                afterLast = Math.max(afterLast, item.getIndex() + 1);
-                if (skipTypes.contains(item.getType())) {
-                    if (events.isEmpty()) {
-                        progress.reached(afterLast);
+        BatchRoom.Share share = room.share();
+        try {
+            try (ServerStream<RawEvent> stream = teleport.streamSessionEvents(sessionId, startIndex(fromIndex))) {
+                while (stream.hasNext()) {
+                    if (stopping.getAsBoolean()) {
+                        return Outcome.STOPPED;
                     }
-                    continue;
-                }
-                events.add(toEvent(item));
-                bytes += item.getUnstructured().size();
-                if (events.size() >= output.batchEvents() || bytes >= MAX_BATCH_BYTES) {
-                    send(new Batch(events), afterLast);
-                    events = new ArrayList<>();
-                    bytes = 0;
+                    RawEvent item = stream.next();
+                    afterLast = Math.max(afterLast, item.getIndex() + 1);
+                    if (skipTypes.contains(item.getType())) {
+                        if (events.isEmpty()) {
+                            progress.reached(afterLast);
+                        }
+                        continue;
+                    }
+                    int size = item.getUnstructured().size();
+                    if (!share.take(size, stopping)) {
+                        return Outcome.STOPPED;
+                    }
+                    events.add(toEvent(item));
+                    bytes += size;
+                    if (events.size() >= output.batchEvents() || bytes >= MAX_BATCH_BYTES) {
+                        send(new Batch(events), afterLast);
+                        share.release();
+                        events = new ArrayList<>();
+                        bytes = 0;
+                    }
                 }
             }
+            if (!events.isEmpty()) {
+                send(new Batch(events), afterLast); // the stream is closed already: nothing waits on it
+            }
+            return Outcome.FINISHED;
+        } finally {
+            share.release();
         }
-        if (!events.isEmpty()) {
-            send(new Batch(events), afterLast); // the stream is closed already: nothing waits on it
-        }
-        return Outcome.FINISHED;
     }
 
     private void send(Batch batch, long after) {

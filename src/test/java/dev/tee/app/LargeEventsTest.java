@@ -2,15 +2,28 @@ package dev.tee.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tee.demo.DemoEnvironment;
+import dev.tee.demo.SessionRecording;
+import dev.tee.sink.s3.MinuteObject;
 import dev.tee.testing.Downstream;
 import dev.tee.testing.ExporterProcess;
 import dev.tee.testing.GeneratedEvents;
@@ -30,6 +43,10 @@ class LargeEventsTest {
     private static final int EVENTS = 400;
     private static final int EVENT_BYTES = 256 * 1024;
     private static final String HEAP = "-Xmx96m";
+    private static final int SESSIONS = 5;
+    private static final int PRINTS = 300;
+    private static final int PRINT_BYTES = 48 * 1024;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     // kept when the test fails: the exporter's log is in it
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
@@ -59,5 +76,85 @@ class LargeEventsTest {
                     .containsExactlyInAnyOrderElementsOf(ids);
             assertThat(arrived.stream().collect(Collectors.toSet())).hasSize(EVENTS);
         }
+    }
+
+    /**
+     * Recordings of sessions that printed a lot (a `cat` of a large file, a build log), several at once:
+     * each transfer gathers up to 4 MiB before it writes an object, and `concurrency` of them run side by
+     * side, outside the audit log's byte budget unless they share one.
+     */
+    @Test
+    void largeSessionRecordingsSideBySideFitASmallHeap() throws Exception {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        Instant start = now.minus(Duration.ofHours(1));
+        List<SessionRecording> recordings = new ArrayList<>();
+        List<ObjectNode> uploads = new ArrayList<>();
+        for (int i = 0; i < SESSIONS; i++) {
+            SessionRecording recording = loudSession(100 + i, start.plus(Duration.ofMinutes(i)));
+            recordings.add(recording);
+            uploads.add(upload(recording.sessionId(), start.plus(Duration.ofMinutes(30 + i))));
+        }
+
+        try (DemoEnvironment world = DemoEnvironment.start(dir, uploads, fluentd -> { });
+             Downstream out = Downstream.file(dir.resolve("out"))) {
+            recordings.forEach(world.teleport()::addRecording);
+            Map<String, String> settings = new HashMap<>(out.runToTheEnd(start, 20));
+            settings.put("skip-session-types", "");
+            settings.put("concurrency", Integer.toString(SESSIONS));
+            Path config = world.writeConfig(settings);
+
+            ExporterProcess exporter = ExporterProcess.start(List.of(HEAP, "-XX:+ExitOnOutOfMemoryError"), config,
+                    dir.resolve("exporter.log"));
+            int status = exporter.waitFor(Duration.ofMinutes(3));
+
+            assertThat(status).as("exit status; log %s", dir.resolve("exporter.log")).isZero();
+            for (SessionRecording recording : recordings) {
+                assertThat(sessionIndexes(dir.resolve("out"), recording.sessionId())).as(recording.sessionId())
+                        .containsExactlyElementsOf(LongStream.range(0, recording.events().size()).boxed().toList());
+            }
+        }
+    }
+
+    /** A session whose prints are large (random, so gzip cannot shrink them much): 19 MiB of events. */
+    private static SessionRecording loudSession(long seed, Instant start) {
+        SessionRecording plain = SessionRecording.synthetic(seed, start, PRINTS);
+        Random random = new Random(seed);
+        byte[] output = new byte[PRINT_BYTES];
+        for (ObjectNode event : plain.events()) {
+            if (event.path("event").asText().equals("print")) {
+                random.nextBytes(output);
+                event.put("data", Base64.getEncoder().encodeToString(output));
+                event.put("bytes", PRINT_BYTES);
+            }
+        }
+        return plain;
+    }
+
+    private static ObjectNode upload(String sessionId, Instant time) {
+        ObjectNode event = JsonNodeFactory.instance.objectNode();
+        event.put("cluster_name", "demo.example.com");
+        event.put("code", "T2005I");
+        event.put("ei", 2147483647L);
+        event.put("event", "session.upload");
+        event.put("sid", sessionId);
+        event.put("time", time.toString());
+        event.put("uid", "upload-" + sessionId);
+        event.put("url", "s3://recordings/" + sessionId);
+        return event;
+    }
+
+    /** The indexes ({@code ei}) of the session's events in the objects under the session prefix, in order. */
+    private static List<Long> sessionIndexes(Path out, String sessionId) throws IOException {
+        Path sessionDir = out.resolve("teleport/sessions");
+        List<Long> indexes = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(sessionDir)) {
+            for (Path file : files.filter(f -> f.toString().contains(sessionId) && f.toString().endsWith(".gz")).toList()) {
+                for (String line : MinuteObject.lines(Files.readAllBytes(file))) {
+                    indexes.add(JSON.readTree(line).get("ei").asLong());
+                }
+            }
+        }
+        indexes.sort(null);
+        return indexes;
     }
 }
