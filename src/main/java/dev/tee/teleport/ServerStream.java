@@ -7,6 +7,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Function;
 
+import com.google.protobuf.MessageLite;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -24,12 +25,20 @@ import io.grpc.StatusRuntimeException;
  *
  * <p>Up to {@link #PREFETCH} responses are asked for ahead of the reader, and more each time it has
  * taken half of them: gRPC's blocking iterator asks for one at a time, a round trip between the
- * reader and the transport thread per event that limits a stream to about a tenth of the rate.
+ * reader and the transport thread per event that limits a stream to about a tenth of the rate. Large
+ * responses are asked for fewer at a time, about {@link #PREFETCH_BYTES} ahead (at least one), so a
+ * stream of 1 MiB events does not hold 64 MiB the readers' byte budget never sees.
  */
 public final class ServerStream<T> implements Iterator<T>, AutoCloseable {
 
     /** Responses asked for ahead of the reader: also the most this stream ever holds in memory. */
     static final int PREFETCH = 64;
+
+    /** Bytes asked for ahead of the reader, about: fewer responses when they are large. */
+    static final int PREFETCH_BYTES = 1 << 20;
+
+    /** Asked for at the start, before the size of a response is known. */
+    private static final int FIRST_REQUEST = 4;
 
     /** The listener only queues what arrives, so it runs on the transport's thread without a hand-off. */
     private static final Executor DIRECT = Runnable::run;
@@ -45,7 +54,8 @@ public final class ServerStream<T> implements Iterator<T>, AutoCloseable {
     private volatile boolean closed;
     private T next;
     private End end;
-    private int takenSinceRequest;
+    /** Responses asked for and not taken yet: queued here, or still to come. */
+    private int outstanding;
 
     private ServerStream(Context.CancellableContext context, ClientCall<?, T> call,
             Function<StatusRuntimeException, RuntimeException> errors) {
@@ -69,7 +79,8 @@ public final class ServerStream<T> implements Iterator<T>, AutoCloseable {
             call.start(stream.new Listener(), new Metadata());
             call.sendMessage(request);
             call.halfClose();
-            call.request(PREFETCH);
+            stream.outstanding = FIRST_REQUEST;
+            call.request(FIRST_REQUEST);
             return stream;
         } catch (RuntimeException e) {
             context.cancel(e); // whatever failed, no call may outlive this method unowned
@@ -115,11 +126,27 @@ public final class ServerStream<T> implements Iterator<T>, AutoCloseable {
         }
         T response = next;
         next = null;
-        if (++takenSinceRequest == PREFETCH / 2) {
-            takenSinceRequest = 0;
-            call.request(PREFETCH / 2);
+        outstanding--;
+        int ahead = ahead(response);
+        if (outstanding <= ahead / 2) {
+            call.request(ahead - outstanding);
+            outstanding = ahead;
         }
         return response;
+    }
+
+    /** Responses that arrived and wait for the reader. */
+    int queued() {
+        return arrived.size() + (next == null ? 0 : 1);
+    }
+
+    /** How many responses to keep asked for, judged by the size of the one just taken. */
+    static int ahead(Object response) {
+        if (!(response instanceof MessageLite message)) {
+            return PREFETCH;
+        }
+        int size = Math.max(message.getSerializedSize(), 1); // kept by the message once computed
+        return Math.max(1, Math.min(PREFETCH, PREFETCH_BYTES / size));
     }
 
     /** Cancels the call if it is still running; safe to call more than once and from any thread. */

@@ -88,14 +88,18 @@ class LargeEventsTest {
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         Instant start = now.minus(Duration.ofHours(1));
         List<SessionRecording> recordings = new ArrayList<>();
-        List<ObjectNode> uploads = new ArrayList<>();
+        // and large audit events at the same time, in the audit log's own budget
+        List<ObjectNode> audit = GeneratedEvents.withoutUploads(12, start, Duration.ofMillis(600), 220).subList(0, 200);
+        String query = "SELECT 1 -- " + "x".repeat(EVENT_BYTES);
+        audit.forEach(event -> event.put("db_query", query));
+        List<ObjectNode> events = new ArrayList<>(audit);
         for (int i = 0; i < SESSIONS; i++) {
             SessionRecording recording = loudSession(100 + i, start.plus(Duration.ofMinutes(i)));
             recordings.add(recording);
-            uploads.add(upload(recording.sessionId(), start.plus(Duration.ofMinutes(30 + i))));
+            events.add(upload(recording.sessionId(), start.plus(Duration.ofMinutes(30 + i))));
         }
 
-        try (DemoEnvironment world = DemoEnvironment.start(dir, uploads, fluentd -> { });
+        try (DemoEnvironment world = DemoEnvironment.start(dir, events, fluentd -> { });
              Downstream out = Downstream.file(dir.resolve("out"))) {
             recordings.forEach(world.teleport()::addRecording);
             Map<String, String> settings = new HashMap<>(out.runToTheEnd(start, 20));
@@ -108,6 +112,9 @@ class LargeEventsTest {
             int status = exporter.waitFor(Duration.ofMinutes(3));
 
             assertThat(status).as("exit status; log %s", dir.resolve("exporter.log")).isZero();
+            List<String> auditIds = events.stream().map(event -> event.get("uid").asText()).toList();
+            assertThat(auditIds(dir.resolve("out"))).as("every audit event once")
+                    .containsExactlyInAnyOrderElementsOf(auditIds);
             for (SessionRecording recording : recordings) {
                 assertThat(sessionIndexes(dir.resolve("out"), recording.sessionId())).as(recording.sessionId())
                         .containsExactlyElementsOf(LongStream.range(0, recording.events().size()).boxed().toList());
@@ -141,6 +148,20 @@ class LargeEventsTest {
         event.put("uid", "upload-" + sessionId);
         event.put("url", "s3://recordings/" + sessionId);
         return event;
+    }
+
+    /** The ids of the audit events in the objects outside the session prefix. */
+    private static List<String> auditIds(Path out) throws IOException {
+        Path sessionDir = out.resolve("teleport/sessions");
+        List<String> ids = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(out)) {
+            for (Path file : files.filter(f -> !f.startsWith(sessionDir) && f.toString().endsWith(".gz")).toList()) {
+                for (String line : MinuteObject.lines(Files.readAllBytes(file))) {
+                    ids.add(JSON.readTree(line).get("uid").asText());
+                }
+            }
+        }
+        return ids;
     }
 
     /** The indexes ({@code ei}) of the session's events in the objects under the session prefix, in order. */

@@ -10,6 +10,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import dev.tee.teleport.proto.raw.RawEvent;
 import dev.tee.teleport.proto.auditlog.AuditLogServiceGrpc;
 import dev.tee.teleport.proto.auditlog.EventUnstructured;
@@ -37,6 +39,11 @@ class ServerStreamTest {
                         call.onNext(event(sent.getAndIncrement()));
                     }
                 });
+                case "loud" -> call.setOnReadyHandler(() -> {
+                    while (call.isReady() && !call.isCancelled()) {
+                        call.onNext(loud(sent.getAndIncrement()));
+                    }
+                });
                 case "cut" -> {
                     call.onNext(event(0));
                     call.onNext(event(1));
@@ -49,6 +56,13 @@ class ServerStreamTest {
                     call.onCompleted();
                 }
             }
+        }
+
+        /** A print event of 256 KiB of terminal output. */
+        private static EventUnstructured loud(int index) {
+            Struct data = Struct.newBuilder().putFields("data", Value.newBuilder().setStringValue("x".repeat(256 * 1024))
+                    .build()).build();
+            return event(index).toBuilder().setUnstructured(data).build();
         }
 
         private static EventUnstructured event(int index) {
@@ -70,6 +84,22 @@ class ServerStreamTest {
             assertThat(recordings.cancelled.await(10, TimeUnit.SECONDS)).isTrue();
             assertThatThrownBy(stream::hasNext).isInstanceOfSatisfying(TeleportException.class,
                     e -> assertThat(e.code()).isEqualTo(Status.Code.CANCELLED));
+        }
+    }
+
+    @Test
+    void largeEventsAreAskedForAFewAtATime() throws Exception {
+        Recordings recordings = new Recordings();
+        try (TestServer server = new TestServer(recordings, "teleport.cluster.local");
+                TeleportClient client = new TeleportClient(server.address(), server.credentials());
+                ServerStream<RawEvent> stream = client.streamSessionEvents("loud", 0)) {
+            assertThat(stream.next().getIndex()).isEqualTo(0);
+            assertThat(stream.next().getIndex()).isEqualTo(1);
+            Thread.sleep(1000); // whatever was asked for arrives meanwhile
+
+            // 64 small events ahead, but only about a MiB of these: what is not asked for stays on the server
+            assertThat(stream.queued()).as("responses queued ahead of the reader").isBetween(1, 4);
+            assertThat(recordings.sent.get()).as("sent by the server").isLessThan(16);
         }
     }
 
