@@ -40,7 +40,7 @@ public final class ExportBenchmark {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = options(args, Map.of("events", "100000", "output", "fluentd", "batch", "20",
-                "days", "30", "read", "search", "extra", "", "jvm", "-Xmx256m", "baseline", "true", "jar", "", "pad", "0"));
+                "days", "30", "read", "search", "extra", "", "jvm", "-Xmx160m", "baseline", "true", "jar", "", "pad", "0"));
         int events = Integer.parseInt(options.get("events"));
         exporterJvm(options);
         String output = options.get("output");
