@@ -94,6 +94,7 @@ public final class Observability {
                 }
             });
         }
+        main.bind(RetryCount.BEAN, new RetryCount(metrics));
         main.addInitialProperty("camel.health.enabled", "true");
         List<ExporterCheck> checks = checks(config, metrics);
         ProgressLog progress = new ProgressLog(metrics, config.duration(PROGRESS_INTERVAL));
@@ -108,7 +109,6 @@ public final class Observability {
                 CamelContext context = configured.getCamelContext();
                 HealthCheckRegistry health = HealthCheckRegistry.get(context);
                 checks.forEach(health::register);
-                context.getManagementStrategy().addEventNotifier(new RetryNotifier(metrics));
                 if (registry != null) {
                     context.addRoutePolicyFactory(routeTimers(registry));
                 }

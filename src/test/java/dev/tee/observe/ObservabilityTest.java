@@ -117,16 +117,13 @@ class ObservabilityTest {
                 .extracting(name -> name.getKeyProperty("name"))
                 .contains("\"audit-deliver\"", "\"audit-events\"");
         // Camel makes an event for each exchange created, sent and completed, several per audit event,
-        // for every notifier that does not ignore them: none of the exporter's takes them
+        // and offers it to each notifier, as long as any one notifier takes exchange events: none may
+        // (the retries are counted by the error handlers' countRetry instead)
         Set<ObjectName> notifiers = jmx.queryNames(
                 new ObjectName("org.apache.camel:context=teleport-event-exporter,type=eventnotifiers,*"), null);
-        assertThat(notifiers).hasSizeGreaterThanOrEqualTo(3); // Micrometer's route notifier, Camel Main's summary, ours
+        assertThat(notifiers).hasSizeGreaterThanOrEqualTo(2); // Micrometer's route notifier, Camel Main's summary
         for (ObjectName notifier : notifiers) {
-            boolean all = (Boolean) jmx.getAttribute(notifier, "IgnoreExchangeEvents");
-            for (String each : List.of("IgnoreExchangeCreatedEvent", "IgnoreExchangeCompletedEvent",
-                    "IgnoreExchangeSendingEvents", "IgnoreExchangeSentEvents")) {
-                assertThat(all || (Boolean) jmx.getAttribute(notifier, each)).as(notifier + " " + each).isTrue();
-            }
+            assertThat((Boolean) jmx.getAttribute(notifier, "IgnoreExchangeEvents")).as(notifier.toString()).isTrue();
         }
         ObjectName exporter = new ObjectName(
                 "org.apache.camel:context=teleport-event-exporter,type=services,name=ExporterMetrics");
