@@ -49,9 +49,13 @@ public final class Observability {
      * The routes without Camel's route timers: those every event goes through on its own
      * (routes/audit.yaml), and the read routes whose exchange is split into the events (read-search.yaml,
      * read-export.yaml), since a timer's sample is a property of the exchange it times, which the split
-     * and the aggregator then copy with every event.
+     * and the aggregator then copy with every event; and the routes each batch's delivery route calls
+     * for every batch (deliver-*.yaml, sessions.yaml), which the delivery route's own timer
+     * (audit-deliver, audit-deliver-objects) covers: a timer formats its property's name at the start
+     * and at the end of each exchange, 7% of the delivery threads with these four timed too.
      */
-    static final String UNTIMED_ROUTES = "audit-events,export-chunk-events,audit-poll,export-chunk";
+    static final String UNTIMED_ROUTES = "audit-events,export-chunk-events,audit-poll,export-chunk,"
+            + "fluentd-deliver,session-uploads,audit-commit,audit-write-due";
 
     /** Camel Main's notifier that logs the configuration's summary once the routes have started. */
     private static final String PLACEHOLDER_SUMMARY = BaseMainSupport.class.getName() + "$PlaceholderSummaryEventNotifier";
