@@ -164,8 +164,7 @@ public final class ExporterApp {
         // fluentd, goJson, fluentdTls and fluentdHttpClient (Fluentd); sink (dry run); pantherLines, panther
         // and s3Client (S3), or pantherLines, panther and outputDirectory (file)
         output.beans().forEach(main::bind);
-        main.bind("sessions", sessionsAndLocks.sessions());
-        main.bind("sessionBacklog", sessionsAndLocks.sessionBacklog());
+        sessionsAndLocks.sessions().beans().forEach(main::bind);
         main.bind("locks", sessionsAndLocks.locks());
         main.bind("metrics", metrics);
         main.bind("progress", new ExportProgress(config.bool(EXIT_ON_LAST_EVENT), read.source(), read.saveState(),

@@ -116,7 +116,8 @@ final class Outputs {
                 FluentdTls tls = checked.fluentdTls();
                 FluentdSink sink = new FluentdSink(tls, config.string(FORWARD_FLUENTD_URL),
                         BatchMode.of(config.string(FORWARD_FLUENTD_BATCH_MODE)));
-                return new Output(Map.of("fluentd", sink, "goJson", new GoJsonBody(), "fluentdTls", tls,
+                return new Output(Map.of("fluentd", sink, "fluentdUnsettled", sink.unsettled(), "goJson",
+                        new GoJsonBody(), "fluentdTls", tls,
                         "fluentdHttpClient", new FluentdConnections(FluentdConnections.RESPONSE_TIMEOUT)),
                         "fluentd", sink, () -> { }, new FluentdSessionOutput(fluentd,
                                 config.string(FORWARD_FLUENTD_SESSION_URL), config.integer(BATCH)));

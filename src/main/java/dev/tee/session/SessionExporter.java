@@ -24,6 +24,9 @@ import dev.tee.sink.OutputUnavailableException;
 import dev.tee.teleport.RetryDelay;
 import dev.tee.teleport.TeleportClient;
 import dev.tee.teleport.TeleportException;
+import org.apache.camel.Exchange;
+import org.apache.camel.Expression;
+import org.apache.camel.support.ExpressionAdapter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,6 +104,21 @@ public final class SessionExporter {
     /** The `dry-run` stand-in: it notes that recordings are not exported and exports none. */
     public static SessionExporter dryRun() {
         return new SessionExporter(SessionSettings.of(1, List.of()), null, null, null, Clock.systemUTC(), true);
+    }
+
+    /**
+     * The beans routes/sessions.yaml names: {@code sessions} (this), {@code sessionBacklog} (its
+     * queue) and {@code newUploads}, the session-uploads split's expression: {@link #newUploads} of
+     * the batch, called directly (a {@code method:} expression copies the exchange at every call).
+     */
+    public Map<String, Object> beans() {
+        Expression newUploads = new ExpressionAdapter() {
+            @Override
+            public Object evaluate(Exchange exchange) {
+                return newUploads(exchange.getMessage().getBody(Batch.class));
+            }
+        };
+        return Map.of("sessions", this, "sessionBacklog", backlog, "newUploads", newUploads);
     }
 
     /** The queue of seda:session-recordings, bound as {@code sessionBacklog}. */

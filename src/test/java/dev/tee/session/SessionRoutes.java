@@ -23,8 +23,7 @@ final class SessionRoutes {
     /** Starts {@code sessions} (resuming what its storage holds) and the session routes with {@code workers} workers. */
     static SessionRoutes start(SessionExporter sessions, int workers) {
         Main main = new Main();
-        main.bind("sessions", sessions);
-        main.bind("sessionBacklog", sessions.backlogQueue());
+        sessions.beans().forEach(main::bind);
         main.configure().withRoutesIncludePattern("file:routes/sessions.yaml");
         main.configure().withJmxEnabled(false);
         main.addInitialProperty("concurrency", Integer.toString(workers));

@@ -39,6 +39,7 @@ public final class FluentdRoute implements AutoCloseable {
         CamelContext camel = new DefaultCamelContext();
         try {
             camel.getRegistry().bind("fluentd", sink);
+            camel.getRegistry().bind("fluentdUnsettled", sink.unsettled());
             camel.getRegistry().bind("goJson", new GoJsonBody());
             camel.getRegistry().bind("fluentdTls", tls);
             camel.getRegistry().bind("fluentdHttpClient", new FluentdConnections(responseTimeout));

@@ -67,8 +67,7 @@ public final class ObjectRoutes implements AutoCloseable {
         main.bind("readFailures", new ReadFailures(Duration.ofMillis(50)));
         main.bind("stateFailure", new StateFailure(main::completed));
         SessionExporter sessions = SessionExporter.dryRun();
-        main.bind("sessions", sessions);
-        main.bind("sessionBacklog", sessions.backlogQueue());
+        sessions.beans().forEach(main::bind);
         main.bind("locks", new FailedLoginLocks(FailedLoginLocks.Settings.of(false, 3, Duration.ofMinutes(1),
                 Duration.ZERO, false), new StateFile<>(storage.resolve("locks.json"), FailedLoginState.class),
                 lock -> { }, Clock.systemUTC()));

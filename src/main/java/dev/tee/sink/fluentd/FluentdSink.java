@@ -24,6 +24,7 @@ import dev.tee.event.Batch;
 import dev.tee.sink.DeadLetter;
 import dev.tee.sink.OutputCounters;
 import org.apache.camel.Exchange;
+import org.apache.camel.Predicate;
 import org.apache.hc.core5.http.NoHttpResponseException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,6 +105,14 @@ public final class FluentdSink implements OutputCounters {
     /** Whether the route's loop has more to send: some event of the batch is not settled yet. */
     public boolean hasUnsettled(Exchange exchange) {
         return !batch(exchange).allSettled();
+    }
+
+    /**
+     * {@link #hasUnsettled} as the loop's predicate, the {@code fluentdUnsettled} bean (routes name it
+     * with the ref language: a {@code method:} expression copies the exchange at every call).
+     */
+    public Predicate unsettled() {
+        return this::hasUnsettled;
     }
 
     /**
