@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import dev.tee.config.ConfigException;
+import dev.tee.teleport.NettyMemory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,6 +43,7 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        NettyMemory.oneDirectArena(System.getProperties());
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
         System.exit(run(args, System.getenv(), out, err));
