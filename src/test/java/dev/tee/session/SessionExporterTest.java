@@ -294,6 +294,7 @@ class SessionExporterTest {
         assertThat(indexes(SID)).containsExactlyElementsOf(LongStream.range(0, 866).boxed().toList());
         assertThat(sessions.failedSessions()).isZero();
         assertThat(fluentd.sink().requestsFailed()).isEqualTo(6);
+        assertThat(sessions.retries()).as("retries counted by session-errors' onRedeliveryRef").isPositive();
     }
 
     @Test

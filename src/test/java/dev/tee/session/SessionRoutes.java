@@ -1,6 +1,10 @@
 package dev.tee.session;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 import dev.tee.event.Batch;
+import dev.tee.observe.RetryCount;
+import org.apache.camel.Processor;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.main.Main;
 
@@ -13,10 +17,12 @@ final class SessionRoutes {
     private final SessionExporter sessions;
     private final Main main;
     private final ProducerTemplate template;
+    private final AtomicInteger retries;
 
-    private SessionRoutes(SessionExporter sessions, Main main) {
+    private SessionRoutes(SessionExporter sessions, Main main, AtomicInteger retries) {
         this.sessions = sessions;
         this.main = main;
+        this.retries = retries;
         this.template = main.getCamelContext().createProducerTemplate();
     }
 
@@ -24,6 +30,9 @@ final class SessionRoutes {
     static SessionRoutes start(SessionExporter sessions, int workers) {
         Main main = new Main();
         sessions.beans().forEach(main::bind);
+        // the error handler's onRedeliveryRef (the exporter binds dev.tee.observe.RetryCount there)
+        AtomicInteger retries = new AtomicInteger();
+        main.bind(RetryCount.BEAN, (Processor) exchange -> retries.incrementAndGet());
         main.configure().withRoutesIncludePattern("file:routes/sessions.yaml");
         main.configure().withJmxEnabled(false);
         main.addInitialProperty("concurrency", Integer.toString(workers));
@@ -33,7 +42,12 @@ final class SessionRoutes {
         } catch (Exception e) {
             throw new IllegalStateException("the session routes did not start: " + e.getMessage(), e);
         }
-        return new SessionRoutes(sessions, main);
+        return new SessionRoutes(sessions, main, retries);
+    }
+
+    /** Redeliveries of the session-recordings route, as the retries metric counts them. */
+    int retries() {
+        return retries.get();
     }
 
     /** What the delivery routes do with each batch before it is acknowledged. */
