@@ -216,6 +216,13 @@ public final class FluentdStandIn implements AutoCloseable {
         }
     }
 
+    /** How many records were accepted under {@code tag}. */
+    public int eventCount(String tag) {
+        synchronized (received) {
+            return received.getOrDefault(tag, List.of()).size();
+        }
+    }
+
     /** The tags seen so far, in order of first arrival. */
     public Set<String> tags() {
         synchronized (received) {

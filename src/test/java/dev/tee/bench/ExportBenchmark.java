@@ -22,6 +22,7 @@ import java.util.function.LongSupplier;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tee.demo.DemoEnvironment;
 import dev.tee.demo.EventGenerator;
+import dev.tee.demo.SessionRecording;
 import dev.tee.sink.s3.S3ObjectStore;
 import dev.tee.testing.ExporterProcess;
 import dev.tee.testing.S3ProxyServer;
@@ -56,12 +57,23 @@ public final class ExportBenchmark {
         List<ObjectNode> generated = new EventGenerator(3, start, span.dividedBy(events)).generate(events);
         // --uploads: the session.upload events (about 4%): "missing", Teleport has no recording for them,
         // so each costs a registration, a NOT_FOUND and its state (the default, as in every run before
-        // 2026-12-07); "none", left out (the audit log alone: fewer events than --events)
+        // 2026-12-07); "none", left out (the audit log alone: fewer events than --events); "recorded",
+        // each recording is served (a made-up shell session of 20 prints) and exported (output=fluentd
+        // only; the figures per event count the audit events, the recordings' events come on top)
         String uploads = options.get("uploads");
+        List<SessionRecording> recordings = new ArrayList<>();
         switch (uploads) {
             case "missing" -> { }
-            case "none" -> generated.removeIf(event -> event.path("event").asText().equals("session.upload"));
-            default -> throw new IllegalArgumentException("--uploads: missing or none, not " + uploads);
+            case "none" -> generated.removeIf(ExportBenchmark::isUpload);
+            case "recorded" -> {
+                if (!options.get("output").equals("fluentd")) {
+                    throw new IllegalArgumentException("--uploads=recorded needs --output=fluentd");
+                }
+                generated.stream().filter(ExportBenchmark::isUpload).forEach(upload -> recordings.add(
+                        SessionRecording.synthetic(recordings.size(), Instant.parse(upload.get("time").asText())
+                                .minusSeconds(60), 20).withSessionId(upload.get("sid").asText())));
+            }
+            default -> throw new IllegalArgumentException("--uploads: missing, none or recorded, not " + uploads);
         }
         events = generated.size();
         // --pad=N: each event gets a field of N bytes more (large events: Kubernetes or database requests)
@@ -79,6 +91,7 @@ public final class ExportBenchmark {
         PythonFluentd python = null;
         try (DemoEnvironment world = DemoEnvironment.start(dir, generated,
                 teleport -> teleport.bulkExport(bulk).eventsPerChunk(5000), fluentd -> { })) {
+            recordings.forEach(world.teleport()::addRecording);
             // the fake Teleport holds its own copy; the bare poster needs the events again at the end
             List<ObjectNode> toPost = Boolean.parseBoolean(options.get("baseline")) && output.equals("fluentd")
                     ? generated : List.of();
@@ -91,7 +104,8 @@ public final class ExportBenchmark {
                     "management.port", Integer.toString(freePort())));
             LongSupplier delivered;
             if (output.equals("fluentd")) {
-                delivered = () -> world.fluentd().eventCount();
+                // the audit events: a recording's events go under their session's tag
+                delivered = () -> world.fluentd().eventCount(DemoEnvironment.AUDIT_TAG);
             } else if (output.equals("python-fluentd")) {
                 // issue 12's kit-like run: a Fluentd stand-in in Python on the same cores (bench/fluentd-standin.py)
                 python = PythonFluentd.start(dir.resolve("python-fluentd"));
@@ -182,8 +196,11 @@ public final class ExportBenchmark {
                             ticksAtHalf.isEmpty() || secondHalf <= 0 ? "" : String.format("second half: %5.1f us/event",
                                     (e.getValue() - ticksAtHalf.getOrDefault(e.getKey(), 0L)) * 10_000.0 / secondHalf)));
             if (output.equals("fluentd")) {
-                System.out.printf("Fluentd stand-in: %d events in %d requests%n", world.fluentd().eventCount(),
-                        world.fluentd().requestCount());
+                System.out.printf("Fluentd stand-in: %d events in %d requests (%d audit events, %d of %d session "
+                        + "recordings)%n", world.fluentd().eventCount(), world.fluentd().requestCount(),
+                        world.fluentd().eventCount(DemoEnvironment.AUDIT_TAG),
+                        world.fluentd().eventCount() - world.fluentd().eventCount(DemoEnvironment.AUDIT_TAG),
+                        recordings.size());
             } else if (python != null) {
                 long[] counts = python.counts();
                 System.out.printf("Python Fluentd stand-in: %d events in %d requests, %.1f s of CPU%n", counts[0],
@@ -230,6 +247,10 @@ public final class ExportBenchmark {
                 python.close();
             }
         }
+    }
+
+    private static boolean isUpload(ObjectNode event) {
+        return event.path("event").asText().equals("session.upload");
     }
 
     /**
