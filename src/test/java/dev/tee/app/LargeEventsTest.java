@@ -19,7 +19,6 @@ import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tee.demo.DemoEnvironment;
 import dev.tee.demo.SessionRecording;
@@ -138,16 +137,7 @@ class LargeEventsTest {
     }
 
     private static ObjectNode upload(String sessionId, Instant time) {
-        ObjectNode event = JsonNodeFactory.instance.objectNode();
-        event.put("cluster_name", "demo.example.com");
-        event.put("code", "T2005I");
-        event.put("ei", 2147483647L);
-        event.put("event", "session.upload");
-        event.put("sid", sessionId);
-        event.put("time", time.toString());
-        event.put("uid", "upload-" + sessionId);
-        event.put("url", "s3://recordings/" + sessionId);
-        return event;
+        return GeneratedEvents.upload(sessionId, time.toString(), "upload-" + sessionId);
     }
 
     /** The ids of the audit events in the objects outside the session prefix. */

@@ -13,11 +13,11 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.LongStream;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tee.demo.DemoEnvironment;
 import dev.tee.demo.SessionRecording;
 import dev.tee.testing.ExporterProcess;
+import dev.tee.testing.GeneratedEvents;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -115,15 +115,6 @@ class SessionKillAndRestartTest {
     }
 
     private static ObjectNode upload(String sessionId, Instant time) {
-        ObjectNode event = JsonNodeFactory.instance.objectNode();
-        event.put("cluster_name", "demo.example.com");
-        event.put("code", "T2005I");
-        event.put("ei", 2147483647L);
-        event.put("event", "session.upload");
-        event.put("sid", sessionId);
-        event.put("time", time.toString());
-        event.put("uid", "upload-" + sessionId);
-        event.put("url", "s3://recordings/" + sessionId);
-        return event;
+        return GeneratedEvents.upload(sessionId, time.toString(), "upload-" + sessionId);
     }
 }

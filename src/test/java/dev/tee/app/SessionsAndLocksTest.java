@@ -18,6 +18,7 @@ import dev.tee.demo.ReceivedEvent;
 import dev.tee.demo.SessionRecording;
 import dev.tee.sink.s3.MinuteObject;
 import dev.tee.testing.Fixtures;
+import dev.tee.testing.GeneratedEvents;
 import dev.tee.testing.StartCommand;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -144,16 +145,7 @@ class SessionsAndLocksTest {
 
     /** The session.upload Teleport writes once the fixture session's recording is stored. */
     private static ObjectNode upload() {
-        ObjectNode event = JsonNodeFactory.instance.objectNode();
-        event.put("cluster_name", "demo.example.com");
-        event.put("code", "T2005I");
-        event.put("ei", 2147483647L);
-        event.put("event", "session.upload");
-        event.put("sid", SID);
-        event.put("time", "2019-10-04T22:20:49.5Z");
-        event.put("uid", "upload-1");
-        event.put("url", "s3://recordings/" + SID);
-        return event;
+        return GeneratedEvents.upload(SID, "2019-10-04T22:20:49.5Z", "upload-1");
     }
 
     private static ObjectNode failedLogin(String uid, String time) {

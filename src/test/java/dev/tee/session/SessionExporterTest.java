@@ -19,7 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tee.config.ConfigException;
 import dev.tee.demo.DemoEnvironment;
@@ -36,6 +35,7 @@ import dev.tee.teleport.IdentityFile;
 import dev.tee.teleport.TeleportClient;
 import dev.tee.testing.Fixtures;
 import dev.tee.testing.FluentdRoute;
+import dev.tee.testing.GeneratedEvents;
 import io.grpc.Status;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -407,16 +407,8 @@ class SessionExporterTest {
     }
 
     static ObjectNode upload(Instant time, String sessionId) {
-        ObjectNode event = JsonNodeFactory.instance.objectNode();
-        event.put("cluster_name", "demo.example.com");
-        event.put("code", "T2005I");
-        event.put("ei", 2147483647L);
-        event.put("event", "session.upload");
-        event.put("sid", sessionId);
-        event.put("time", time.truncatedTo(ChronoUnit.MILLIS).toString());
-        event.put("uid", UUID.randomUUID().toString());
-        event.put("url", "s3://recordings/" + sessionId);
-        return event;
+        return GeneratedEvents.upload(sessionId, time.truncatedTo(ChronoUnit.MILLIS).toString(),
+                UUID.randomUUID().toString());
     }
 
     static AuditEvent event(ObjectNode json) {

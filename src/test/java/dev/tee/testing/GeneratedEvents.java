@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tee.demo.EventGenerator;
 
@@ -23,5 +24,19 @@ public final class GeneratedEvents {
         List<ObjectNode> events = new ArrayList<>(new EventGenerator(seed, from, spacing).generate(count));
         events.removeIf(event -> event.get("event").asText().equals("session.upload"));
         return events;
+    }
+
+    /** The session.upload Teleport writes once a session's recording is stored. */
+    public static ObjectNode upload(String sessionId, String time, String uid) {
+        ObjectNode event = JsonNodeFactory.instance.objectNode();
+        event.put("cluster_name", "demo.example.com");
+        event.put("code", "T2005I");
+        event.put("ei", 2147483647L);
+        event.put("event", "session.upload");
+        event.put("sid", sessionId);
+        event.put("time", time);
+        event.put("uid", uid);
+        event.put("url", "s3://recordings/" + sessionId);
+        return event;
     }
 }
