@@ -23,7 +23,7 @@ import dev.tee.state.InFlight;
 final class BatchRoom {
 
     /**
-     * Half the audit log's byte budget: a sixteenth of the heap, 16 MiB with {@code -Xmx256m}, at
+     * Half the audit log's byte budget: a sixteenth of the heap, 10 MiB with {@code -Xmx160m}, at
      * least 4 MiB. A gathered byte costs about three on its way out (the event, its line, the body).
      */
     static final int DEFAULT_BYTES = InFlight.DEFAULT_BYTE_LIMIT / 2;

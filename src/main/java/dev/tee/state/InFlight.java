@@ -17,7 +17,7 @@ public final class InFlight {
      * Event bytes in flight at most: an eighth of the heap ({@code -Xmx}), at least 8 MiB. An event in
      * flight costs about three times its wire size (its bytes, its JSON or its Panther line, and the
      * batch or object it goes out in), so this keeps the events' share of the heap under half whatever
-     * they weigh; with {@code -Xmx256m}, 32 MiB: the count binds for events under about 670 bytes, this
+     * they weigh; with {@code -Xmx160m}, 20 MiB: the count binds for events under about 420 bytes, this
      * for larger ones (Teleport lets an event reach 1 MiB: Kubernetes and database requests).
      */
     public static final int DEFAULT_BYTE_LIMIT = byteLimitFor(Runtime.getRuntime().maxMemory());
