@@ -161,9 +161,10 @@ public final class ExporterApp {
         main.bind("batches", new BatchAggregation());
         BatchHandOff handOff = new BatchHandOff();
         main.bind("batchHandOff", handOff);
-        // fluentd, goJson, fluentdTls and fluentdHttpClient (Fluentd); sink (dry run); pantherLines, panther
-        // and s3Client (S3), or pantherLines, panther and outputDirectory (file)
+        // fluentd, fluentdUnsettled, goJson, fluentdTls and fluentdHttpClient (Fluentd); sink (dry run);
+        // pantherLines, panther and s3Client (S3), or pantherLines, panther and outputDirectory (file)
         output.beans().forEach(main::bind);
+        // sessions, sessionBacklog and newUploads
         sessionsAndLocks.sessions().beans().forEach(main::bind);
         main.bind("locks", sessionsAndLocks.locks());
         main.bind("metrics", metrics);

@@ -14,7 +14,6 @@ import dev.tee.config.ExporterConfig;
 import dev.tee.lock.FailedLoginLocks;
 import dev.tee.lock.FailedLoginState;
 import dev.tee.observe.ExporterMetrics;
-import dev.tee.session.SessionBacklog;
 import dev.tee.session.SessionExporter;
 import dev.tee.session.SessionSettings;
 import dev.tee.session.SessionStore;
@@ -66,11 +65,6 @@ final class SessionsAndLocks {
     /** The {@code sessions} bean: registers each session.upload's recording and exports it. */
     SessionExporter sessions() {
         return sessions;
-    }
-
-    /** The {@code sessionBacklog} bean: the queue of seda:session-recordings. */
-    SessionBacklog sessionBacklog() {
-        return sessions.backlogQueue();
     }
 
     /** The {@code locks} bean: counts failed logins towards auto-locking. */
