@@ -14,10 +14,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tee.demo.DemoEnvironment;
@@ -46,6 +48,8 @@ class LargeEventsTest {
     private static final int PRINTS = 300;
     private static final int PRINT_BYTES = 48 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** forward.s3.session-prefix's default, under which the file output writes session objects. */
+    private static final String SESSION_PREFIX = "teleport/sessions";
 
     // kept when the test fails: the exporter's log is in it
     @TempDir(cleanup = CleanupMode.ON_SUCCESS)
@@ -142,30 +146,26 @@ class LargeEventsTest {
 
     /** The ids of the audit events in the objects outside the session prefix. */
     private static List<String> auditIds(Path out) throws IOException {
-        Path sessionDir = out.resolve("teleport/sessions");
-        List<String> ids = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(out)) {
-            for (Path file : files.filter(f -> !f.startsWith(sessionDir) && f.toString().endsWith(".gz")).toList()) {
-                for (String line : MinuteObject.lines(Files.readAllBytes(file))) {
-                    ids.add(JSON.readTree(line).get("uid").asText());
-                }
-            }
-        }
-        return ids;
+        Path sessionDir = out.resolve(SESSION_PREFIX);
+        return lines(out, file -> !file.startsWith(sessionDir)).stream().map(line -> line.get("uid").asText()).toList();
     }
 
     /** The indexes ({@code ei}) of the session's events in the objects under the session prefix, in order. */
     private static List<Long> sessionIndexes(Path out, String sessionId) throws IOException {
-        Path sessionDir = out.resolve("teleport/sessions");
-        List<Long> indexes = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(sessionDir)) {
-            for (Path file : files.filter(f -> f.toString().contains(sessionId) && f.toString().endsWith(".gz")).toList()) {
+        return lines(out.resolve(SESSION_PREFIX), file -> file.toString().contains(sessionId)).stream()
+                .map(line -> line.get("ei").asLong()).sorted().toList();
+    }
+
+    /** Every line of the objects under {@code dir} that {@code which} picks. */
+    private static List<JsonNode> lines(Path dir, Predicate<Path> which) throws IOException {
+        List<JsonNode> lines = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".gz") && which.test(f)).toList()) {
                 for (String line : MinuteObject.lines(Files.readAllBytes(file))) {
-                    indexes.add(JSON.readTree(line).get("ei").asLong());
+                    lines.add(JSON.readTree(line));
                 }
             }
         }
-        indexes.sort(null);
-        return indexes;
+        return lines;
     }
 }
