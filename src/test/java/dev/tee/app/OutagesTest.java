@@ -97,6 +97,31 @@ class OutagesTest {
         assertThat(objects.repeated()).as("events in two objects").isZero();
     }
 
+    /**
+     * S3 slow from the very first PUT: the aws2-s3 endpoint checks the bucket when it starts (at the
+     * first PUT), and Camel wraps that failure in the endpoint's; it is waited out like a PUT's.
+     */
+    @Test
+    void waitsOutS3AnsweringSlowDownFromTheFirstPut() throws Exception {
+        List<ObjectNode> events = events(5, 2_000);
+        DemoEnvironment world = world(events, teleport -> { });
+        S3ProxyServer s3 = S3ProxyServer.start();
+        SlowDownProxy proxy = SlowDownProxy.to(s3.port());
+        resources.add(proxy);
+        Downstream objects = Downstream.s3(s3, proxy.endpoint());
+        resources.add(objects);
+        proxy.slowDown();
+        InProcessExporter exporter = start(world, objects, true);
+
+        await().atMost(PATIENCE).until(() -> proxy.refusedCount() > 0 || !exporter.isRunning());
+        Thread.sleep(3_000);
+        assertThat(exporter.isRunning()).as("still exporting, waiting for S3").isTrue();
+        proxy.recover();
+
+        assertThat(exporter.awaitExit(PATIENCE)).isZero();
+        assertThat(new HashSet<>(objects.ids())).as("every event is in S3").isEqualTo(ids(events));
+    }
+
     @Test
     void waitsOutTeleportUnreachableThenUnavailable() throws Exception {
         List<ObjectNode> first = events(3, 2_000);
