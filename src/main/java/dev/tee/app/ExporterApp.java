@@ -164,7 +164,7 @@ public final class ExporterApp {
         // fluentd, fluentdUnsettled, goJson, fluentdTls and fluentdHttpClient (Fluentd); sink (dry run);
         // pantherLines, panther and s3Client (S3), or pantherLines, panther and outputDirectory (file)
         output.beans().forEach(main::bind);
-        // sessions, sessionBacklog and newUploads
+        // sessions and sessionBacklog
         sessionsAndLocks.sessions().beans().forEach(main::bind);
         main.bind("locks", sessionsAndLocks.locks());
         main.bind("metrics", metrics);

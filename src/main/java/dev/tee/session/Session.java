@@ -40,7 +40,7 @@ public final class Session {
     final LogThrottle outageWarnings = new LogThrottle(Duration.ofMinutes(1));
     long sentThisRun;
 
-    /** Whether a state file exists; guarded by this object's monitor, as are the fields below. */
+    /** Whether storage holds the session; guarded by this object's monitor, as are the fields below. */
     boolean saved;
     long savedIndex;
     long lastSave = System.nanoTime();

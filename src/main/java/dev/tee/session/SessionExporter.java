@@ -25,8 +25,6 @@ import dev.tee.teleport.RetryDelay;
 import dev.tee.teleport.TeleportClient;
 import dev.tee.teleport.TeleportException;
 import org.apache.camel.Exchange;
-import org.apache.camel.Expression;
-import org.apache.camel.support.ExpressionAdapter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +49,9 @@ public final class SessionExporter {
 
     /** The audit event that announces an uploaded recording (#11599: not session.end). */
     public static final String UPLOAD_EVENT = "session.upload";
+
+    /** The exchange property in which {@link #registerUploads} leaves a batch's new sessions for the route to queue. */
+    public static final String NEW_SESSIONS = "newSessions";
 
     private static final Logger LOG = LoggerFactory.getLogger(SessionExporter.class);
     /** Teleport session ids are UUIDs; this admits them and nothing that could escape a file name or URL segment. */
@@ -106,19 +107,9 @@ public final class SessionExporter {
         return new SessionExporter(SessionSettings.of(1, List.of()), null, null, null, Clock.systemUTC(), true);
     }
 
-    /**
-     * The beans routes/sessions.yaml names: {@code sessions} (this), {@code sessionBacklog} (its
-     * queue) and {@code newUploads}, the session-uploads split's expression: {@link #newUploads} of
-     * the batch, called directly (a {@code method:} expression copies the exchange at every call).
-     */
+    /** The beans routes/sessions.yaml names: {@code sessions} (this) and {@code sessionBacklog} (its queue). */
     public Map<String, Object> beans() {
-        Expression newUploads = new ExpressionAdapter() {
-            @Override
-            public Object evaluate(Exchange exchange) {
-                return newUploads(exchange.getMessage().getBody(Batch.class));
-            }
-        };
-        return Map.of("sessions", this, "sessionBacklog", backlog, "newUploads", newUploads);
+        return Map.of("sessions", this, "sessionBacklog", backlog);
     }
 
     /** The queue of seda:session-recordings, bound as {@code sessionBacklog}. */
@@ -136,10 +127,9 @@ public final class SessionExporter {
                 running = true;
                 return;
             }
-            store.open();
             List<SessionState> saved;
             try {
-                saved = store.load();
+                saved = store.open();
             } catch (RuntimeException e) {
                 store.close();
                 throw e;
@@ -184,11 +174,35 @@ public final class SessionExporter {
     // ---- the routes' steps --------------------------------------------------------------------
 
     /**
-     * The sessions of the session.upload events in {@code batch} not registered before (once per
-     * session id, however often the event is read), for the session-uploads route to queue and then
-     * {@link #register}.
+     * The session-uploads route's first step: registers the sessions of the session.upload events in
+     * the exchange's batch not registered before (once per session id, however often the event is
+     * read), saved together in one append before the batch is acknowledged, so that no crash loses
+     * one, and leaves them in the exchange property {@value #NEW_SESSIONS} for the route to queue.
      */
-    public List<Session> newUploads(Batch batch) {
+    public void registerUploads(Exchange exchange) {
+        List<Session> added = newUploads(exchange.getMessage().getBody(Batch.class));
+        if (!added.isEmpty()) {
+            List<SessionState> states = new ArrayList<>(added.size());
+            added.forEach(session -> states.add(session.state));
+            try {
+                store.save(states);
+            } catch (RuntimeException e) {
+                added.forEach(this::forget); // registered again when the batch is
+                throw e;
+            }
+            for (Session session : added) {
+                synchronized (session) {
+                    session.saved = true;
+                    session.lastSave = System.nanoTime();
+                }
+                LOG.debug("Registered session {} (uploaded {})", session.id(), session.state.uploadTime());
+            }
+        }
+        exchange.setProperty(NEW_SESSIONS, added);
+    }
+
+    /** The sessions of the session.upload events in {@code batch} not registered before, now tracked. */
+    private List<Session> newUploads(Batch batch) {
         List<Session> added = new ArrayList<>();
         for (AuditEvent event : batch.events()) {
             if (!UPLOAD_EVENT.equals(event.type())) {
@@ -218,20 +232,6 @@ public final class SessionExporter {
             }
         }
         return added;
-    }
-
-    /**
-     * Saves a new session's state once it has its place in the queue (or the exporter stopped while
-     * it waited for one): from here no crash can lose it. Its worker may have saved it already.
-     */
-    public void register(Session session) {
-        synchronized (session) {
-            if (!session.saved) {
-                write(session, session.state);
-            }
-        }
-        LOG.debug("Registered session {} (uploaded {}){}", session.id(), session.state.uploadTime(),
-                running ? "" : " while stopping; it is exported after the restart");
     }
 
     /**
@@ -568,7 +568,7 @@ public final class SessionExporter {
         }
         LOG.error("Session {} failed {} times and is set aside at index {}: {}. The audit export goes on; the session"
                 + " is tried again at the next start (state in {})", session.id(), settings.errorAttempts(),
-                session.state.nextIndex(), why, store.file(session.id()));
+                session.state.nextIndex(), why, store.journal());
     }
 
     /** Until {@link #due} queues it again. */

@@ -37,6 +37,8 @@ class BadStateTest {
     private static final String SESSION = "{\n  \"sessionId\" : \"9a3c1a55-2d1f-4c7e-9a8b-2f1d4a5e6b7c\",\n"
             + "  \"nextIndex\" : 12,\n  \"status\" : \"PENDING\",\n  \"missingAttempts\" : 0,\n"
             + "  \"uploadTime\" : \"2019-01-01T00:00:00Z\"\n}";
+    private static final String JOURNAL_LINE = "{\"sessionId\":\"9a3c1a55-2d1f-4c7e-9a8b-2f1d4a5e6b7c\",\"nextIndex\":12,"
+            + "\"status\":\"QUEUED\",\"missingAttempts\":0,\"uploadTime\":\"2019-01-01T00:00:00Z\"}";
     private static final byte[] NOT_UTF8 = {'a', 'b', '\n', (byte) 0xC3, (byte) 0x28, '\n', (byte) 0xFF, '\n'};
 
     @TempDir
@@ -81,6 +83,8 @@ class BadStateTest {
                 new Damage("previous delivered ids not UTF-8", "delivered-ids.1", NOT_UTF8, Map.of(), "is corrupt (not UTF-8"),
                 damage("session state truncated", "sessions/9a3c1a55-2d1f-4c7e-9a8b-2f1d4a5e6b7c.json",
                         SESSION.substring(0, 50), "is corrupt"),
+                damage("session journal with a line cut short", "sessions/journal.jsonl",
+                        JOURNAL_LINE.substring(0, 40) + "\n" + JOURNAL_LINE + "\n", "(line 1) is corrupt"),
                 new Damage("finished sessions not UTF-8", "sessions/finished-ids", NOT_UTF8, Map.of(), "is corrupt (not UTF-8"),
                 new Damage("failed logins truncated", "failed-logins.json",
                         "{ \"failures\" : { \"alice\" : [ { \"eventId\" : \"e1\", \"ti".getBytes(StandardCharsets.UTF_8),

@@ -56,7 +56,7 @@ class SessionsAndLocksTest {
         assertThat(world.fluentd().events(SESSION_TAG)).extracting(event -> event.record().get("event").asText())
                 .containsExactly("session.start", "resize", "session.leave", "session.end");
         assertThat(world.fluentd().eventIds(DemoEnvironment.AUDIT_TAG)).containsExactly("upload-1");
-        assertThat(stateDir().resolve("sessions").resolve(SID + ".json")).doesNotExist();
+        assertThat(stateDir().resolve("sessions").resolve("journal.jsonl")).as("nothing left to export").isEmptyFile();
         assertThat(world.teleport().openStreams()).isZero();
 
         assertThat(export(Map.of())).as("a second run").isZero();

@@ -7,6 +7,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tee.demo.DemoEnvironment;
@@ -145,10 +148,12 @@ public final class ExportBenchmark {
             long halfAt = 0;
             long lastScrape = 0;
             Map<String, Long> ticksAtHalf = new HashMap<>();
+            // Camel's pools by what they serve (the kernel's 15-character names all read "Camel (camel-N)")
+            Map<String, String> camelThreads = new HashMap<>();
             while (exporter.isAlive()) {
                 peakRss.accumulateAndGet(rssKib(exporter.pid()), Math::max);
                 cpu = ProcessHandle.of(exporter.pid()).flatMap(p -> p.info().totalCpuDuration()).orElse(cpu);
-                threadTicks(exporter.pid(), threads);
+                threadTicks(exporter.pid(), threads, camelThreads);
                 if (firstDelivery == 0) {
                     long now = delivered.getAsLong();
                     if (now > 0) {
@@ -164,7 +169,8 @@ public final class ExportBenchmark {
                         cpuAtHalf = ProcessHandle.of(exporter.pid()).flatMap(p -> p.info().totalCpuDuration())
                                 .orElse(cpu);
                         deliveredAtHalf = reported;
-                        threadTicks(exporter.pid(), threads);
+                        camelThreads.putAll(camelThreadNames(exporter.pid()));
+                        threadTicks(exporter.pid(), threads, camelThreads);
                         threads.values().forEach(thread -> ticksAtHalf.merge(thread.name, thread.ticks, Long::sum));
                         halfAt = System.nanoTime();
                     }
@@ -191,7 +197,7 @@ public final class ExportBenchmark {
             Map<String, Long> byName = new HashMap<>();
             threads.values().forEach(thread -> byName.merge(thread.name, thread.ticks, Long::sum));
             long secondHalf = events - deliveredAtHalf;
-            byName.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(12)
+            byName.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(16)
                     .forEach(e -> System.out.printf("  %6.1f  %-16s %s%n", e.getValue() / 100.0, e.getKey(),
                             ticksAtHalf.isEmpty() || secondHalf <= 0 ? "" : String.format("second half: %5.1f us/event",
                                     (e.getValue() - ticksAtHalf.getOrDefault(e.getKey(), 0L)) * 10_000.0 / secondHalf)));
@@ -312,7 +318,7 @@ public final class ExportBenchmark {
      * Updates {@code threads} (by thread id) with the CPU ticks each thread of the process has used so
      * far: a thread that ends keeps its last count. Quiet when the process (or a thread) just ended.
      */
-    static void threadTicks(long pid, Map<String, ThreadTicks> threads) {
+    static void threadTicks(long pid, Map<String, ThreadTicks> threads, Map<String, String> javaNames) {
         try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             for (Path task : (Iterable<Path>) tasks::iterator) {
                 String stat = Files.readString(task.resolve("stat"));
@@ -320,12 +326,41 @@ public final class ExportBenchmark {
                 int close = stat.lastIndexOf(')');
                 String[] fields = stat.substring(close + 2).split(" ");
                 ThreadTicks thread = threads.computeIfAbsent(task.getFileName().toString(), id -> new ThreadTicks());
-                thread.name = stat.substring(stat.indexOf('(') + 1, close).replaceAll("[0-9]+", "N");
+                String known = javaNames.get(task.getFileName().toString());
+                thread.name = known != null ? known
+                        : stat.substring(stat.indexOf('(') + 1, close).replaceAll("[0-9]+", "N");
                 thread.ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime + stime
             }
         } catch (IOException | RuntimeException e) {
             // the process or one of its threads just ended
         }
+    }
+
+    /**
+     * The Camel threads of the process by native thread id, named by the endpoint they serve
+     * ({@code Camel seda://audit-batches}), from {@code jcmd Thread.print}; empty if jcmd fails.
+     */
+    static Map<String, String> camelThreadNames(long pid) {
+        Map<String, String> names = new HashMap<>();
+        Pattern line = Pattern.compile("^\"Camel \\(camel-\\d+\\) thread #\\d+ - ([^\"]*)\".* nid=(0x[0-9a-f]+|\\d+)");
+        try {
+            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(pid), "Thread.print").redirectErrorStream(true).start();
+            for (String text : new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                Matcher m = line.matcher(text);
+                if (m.find()) {
+                    String nid = m.group(2);
+                    long tid = nid.startsWith("0x") ? Long.parseLong(nid.substring(2), 16) : Long.parseLong(nid);
+                    names.put(Long.toString(tid), "Camel " + m.group(1).replaceAll("\\?.*", ""));
+                }
+            }
+            jcmd.waitFor();
+        } catch (IOException e) {
+            System.out.println("(jcmd failed, Camel's threads not named: " + e.getMessage() + ")");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return names;
     }
 
     static long rssKib(long pid) {

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
@@ -103,7 +104,7 @@ class SessionExporterTest {
         assertThat(indexes(SID)).containsExactly(0L, 1L, 864L, 865L);
         assertThat(received.get(0).json()).isEqualTo(json(npm.events().get(0)));
         assertThat(sessions.sessionEventsSent()).isEqualTo(4);
-        assertThat(store().file(SID)).doesNotExist();
+        assertThat(savedStates()).doesNotContainKey(SID);
         assertThat(sessions.idle()).isTrue();
     }
 
@@ -162,7 +163,7 @@ class SessionExporterTest {
         await().atMost(PATIENCE).until(() -> sessions.sessionsDone() == 1);
         assertThat(indexes(SID)).containsExactly(0L, 1L, 864L, 865L);
         assertThat(sessions.missingSessions()).isZero();
-        assertThat(store().file(SID)).doesNotExist();
+        assertThat(savedStates()).doesNotContainKey(SID);
     }
 
     @Test
@@ -174,7 +175,7 @@ class SessionExporterTest {
         await().atMost(PATIENCE).until(() -> sessions.sessionsGivenUp() == 1);
         assertThat(world.teleport().calls(STREAM)).isEqualTo(4);
         assertThat(sessions.missingSessions()).isZero();
-        assertThat(store().file(SID)).doesNotExist();
+        assertThat(savedStates()).doesNotContainKey(SID);
 
         sessions.registerUploads(uploads(Instant.now(), SID));
         assertThat(sessions.backlog() + sessions.activeSessions()).as("given up for good").isZero();
@@ -270,7 +271,7 @@ class SessionExporterTest {
         });
         await().atMost(PATIENCE).until(() -> sessions.blockedRegistrations() == 1);
         assertThat(eighteenth).isNotDone();
-        assertThat(store().file(recordings.get(17).sessionId())).as("not registered yet").doesNotExist();
+        assertThat(savedStates()).as("saved while it waits for a place").containsKey(recordings.get(17).sessionId());
 
         world.fluentd().clearFaults();
 
@@ -348,14 +349,12 @@ class SessionExporterTest {
         sessions.registerUploads(new Batch(List.of(event(noSid), event(pathSid))));
 
         assertThat(sessions.backlog() + sessions.activeSessions()).isZero();
-        try (var files = Files.list(store().dir())) {
-            assertThat(files.filter(file -> file.toString().endsWith(".json"))).isEmpty();
-        }
+        assertThat(savedStates()).isEmpty();
     }
 
     @Test
-    void aCorruptSessionFileStopsTheStartWithAClearMessage() throws Exception {
-        Path file = store().file(SID);
+    void aCorruptSessionFileOfAnEarlierVersionStopsTheStartWithAClearMessage() throws Exception {
+        Path file = store().dir().resolve(SID + ".json");
         Files.createDirectories(file.getParent());
         Files.writeString(file, "{\"sessionId\":");
         SessionExporter sessions = new SessionExporter(settings(1), store(), teleport,
@@ -380,8 +379,15 @@ class SessionExporterTest {
         return new SessionStore(dir.resolve("state").resolve("sessions"));
     }
 
-    private SessionState saved(String sessionId) throws Exception {
-        return new dev.tee.state.StateFile<>(store().file(sessionId), SessionState.class).load().orElseThrow();
+    /** What storage holds now, by session id (read as the next start would). */
+    private Map<String, SessionState> savedStates() {
+        return store().read(new ArrayList<>());
+    }
+
+    private SessionState saved(String sessionId) {
+        SessionState state = savedStates().get(sessionId);
+        assertThat(state).as("the saved state of " + sessionId).isNotNull();
+        return state;
     }
 
     /** Short pauses, so that retries happen within a test. */
