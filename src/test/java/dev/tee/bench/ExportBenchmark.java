@@ -46,7 +46,7 @@ public final class ExportBenchmark {
     public static void main(String[] args) throws Exception {
         Map<String, String> options = options(args, Map.ofEntries(Map.entry("events", "100000"),
                 Map.entry("output", "fluentd"), Map.entry("batch", "20"), Map.entry("days", "30"),
-                Map.entry("read", "search"), Map.entry("extra", ""), Map.entry("jvm", "-Xmx160m"),
+                Map.entry("read", "search"), Map.entry("extra", ""), Map.entry("jvm", "-Xmx160m -XX:+UseParallelGC"),
                 Map.entry("baseline", "true"), Map.entry("jar", ""), Map.entry("pad", "0"),
                 Map.entry("uploads", "missing")));
         int events = Integer.parseInt(options.get("events"));
