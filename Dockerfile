@@ -23,6 +23,6 @@ VOLUME ["/var/lib/teleport-event-exporter"]
 
 # A fixed heap: reading waits beyond 50,000 events, or an eighth of the heap's worth of them, in
 # flight, so memory does not grow with the backlog (more only buys GC headroom). To change it, override the entrypoint: --entrypoint java ... -Xmx512m -jar ...
-# The throughput collector: 20% less CPU per event than the JVM's default G1 (bench/README.md).
+# The throughput collector: up to 20% less CPU per event than the JVM's default G1 (bench/README.md).
 ENTRYPOINT ["java", "-Xmx160m", "-XX:+UseParallelGC", "-jar", "/app/teleport-event-exporter.jar"]
 CMD ["start", "--config", "/config/application.properties"]
