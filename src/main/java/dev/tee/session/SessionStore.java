@@ -41,7 +41,7 @@ import dev.tee.state.StateUnwritableException;
  * (two fsyncs, a create and a rename) for every session.upload; an append and its sync take about
  * 60 µs, once for all the uploads of a batch or of concurrent batches.
  *
- * <p>At {@link #open} and whenever it has grown well past what it holds, the journal is rewritten
+ * <p>At {@link #open}, at a clean {@link #close} and whenever it has grown well past what it holds, the journal is rewritten
  * with one line per live session, atomically like every state file (DESIGN §7). A last line without
  * its newline is an append a crash cut short, never acknowledged, and is dropped; a line that cannot
  * be read anywhere else is a clear error, never skipped: skipping would lose that recording. Files

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,8 +44,7 @@ class SessionStoreTest {
         SessionStore store = open();
         store.save(registered("a"));
         store.close();
-        Files.writeString(journal(), "{\"sessionId\":\"b\",\"nextIn", StandardCharsets.UTF_8,
-                java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(journal(), "{\"sessionId\":\"b\",\"nextIn", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
 
         SessionStore reopened = new SessionStore(sessions());
         assertThat(reopened.open()).extracting(SessionState::sessionId).containsExactly("a");
