@@ -16,15 +16,13 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.tee.config.ConfigException;
 import dev.tee.state.AtomicFiles;
 import dev.tee.state.DeliveredEvents;
+import dev.tee.state.StateFile;
 import dev.tee.state.StateUnwritableException;
 
 /**
@@ -58,12 +56,9 @@ public final class SessionStore {
     private static final String LEGACY_SUFFIX = ".json";
     private static final byte FINISHED_MARK = '-';
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
-    private static final ObjectWriter WRITER = JSON.writerFor(SessionState.class);
-    private static final ObjectReader READER = JSON.readerFor(SessionState.class);
+    private static final ObjectWriter WRITER = StateFile.JSON.writerFor(SessionState.class)
+            .without(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectReader READER = StateFile.JSON.readerFor(SessionState.class);
 
     private final Path dir;
     private final Path journal;
@@ -159,7 +154,8 @@ public final class SessionStore {
         Map<String, SessionState> states = new LinkedHashMap<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + LEGACY_SUFFIX)) {
             for (Path file : files) {
-                SessionState state = parse(file, Files.readAllBytes(file), 0, -1);
+                SessionState state = new StateFile<>(file, SessionState.class).load()
+                        .orElseThrow(() -> new ConfigException("storage: " + file + " vanished while being read"));
                 states.put(state.sessionId(), state);
                 legacy.add(file);
             }
@@ -259,9 +255,9 @@ public final class SessionStore {
     }
 
     private static SessionState parse(Path file, byte[] content, int offset, int length, int lineNumber) {
-        String where = lineNumber > 0 ? file + " (line " + lineNumber + ")" : file.toString();
+        String where = file + " (line " + lineNumber + ")";
         try {
-            SessionState state = READER.readValue(content, offset, length < 0 ? content.length : length);
+            SessionState state = READER.readValue(content, offset, length);
             if (state == null || state.sessionId() == null) {
                 throw new ConfigException("storage: " + where + " is empty or corrupt; restore it from a backup, or remove"
                         + " it to give up the session recordings it holds");
@@ -272,10 +268,6 @@ public final class SessionStore {
             throw new ConfigException("storage: " + where + " is corrupt (" + why + "); restore it from a backup, or"
                     + " remove it to give up the session recordings it holds", e);
         }
-    }
-
-    private static SessionState parse(Path file, byte[] content, int offset, int length) {
-        return parse(file, content, offset, length, 0);
     }
 
     private void append(byte[] bytes) {

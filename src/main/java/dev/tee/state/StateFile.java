@@ -19,7 +19,8 @@ import dev.tee.config.ConfigException;
  */
 public final class StateFile<T> {
 
-    static final ObjectMapper JSON = new ObjectMapper()
+    /** How state is written and read back (also the sessions journal's lines, without the indentation). */
+    public static final ObjectMapper JSON = new ObjectMapper()
             .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)

@@ -78,11 +78,9 @@ class OutagesTest {
     void waitsOutS3AnsweringSlowDownForTenSeconds() throws Exception {
         List<ObjectNode> events = events(2, 10_000);
         DemoEnvironment world = world(events, teleport -> { });
-        S3ProxyServer s3 = S3ProxyServer.start();
-        SlowDownProxy proxy = SlowDownProxy.to(s3.port());
-        resources.add(proxy);
-        Downstream objects = Downstream.s3(s3, proxy.endpoint());
-        resources.add(objects);
+        SlowS3 slow = slowS3();
+        SlowDownProxy proxy = slow.proxy();
+        Downstream objects = slow.objects();
         InProcessExporter exporter = start(world, objects, true);
 
         awaitArrived(objects, 1);
@@ -105,11 +103,9 @@ class OutagesTest {
     void waitsOutS3AnsweringSlowDownFromTheFirstPut() throws Exception {
         List<ObjectNode> events = events(5, 2_000);
         DemoEnvironment world = world(events, teleport -> { });
-        S3ProxyServer s3 = S3ProxyServer.start();
-        SlowDownProxy proxy = SlowDownProxy.to(s3.port());
-        resources.add(proxy);
-        Downstream objects = Downstream.s3(s3, proxy.endpoint());
-        resources.add(objects);
+        SlowS3 slow = slowS3();
+        SlowDownProxy proxy = slow.proxy();
+        Downstream objects = slow.objects();
         proxy.slowDown();
         InProcessExporter exporter = start(world, objects, true);
 
@@ -186,6 +182,19 @@ class OutagesTest {
                 new ConfigLoader(Map.of()).configFile(world.writeConfig(settings)).load());
         resources.add(exporter);
         return exporter;
+    }
+
+    /** S3Proxy behind a proxy that can answer 503 SlowDown, and the exporter's objects there. */
+    private record SlowS3(SlowDownProxy proxy, Downstream objects) {
+    }
+
+    private SlowS3 slowS3() {
+        S3ProxyServer s3 = S3ProxyServer.start();
+        SlowDownProxy proxy = SlowDownProxy.to(s3.port());
+        resources.add(proxy);
+        Downstream objects = Downstream.s3(s3, proxy.endpoint());
+        resources.add(objects);
+        return new SlowS3(proxy, objects);
     }
 
     private static void awaitArrived(Downstream downstream, int count) {
