@@ -33,6 +33,7 @@ import dev.tee.pipeline.StateFailure;
 import dev.tee.sink.DeadLetter;
 import dev.tee.sink.fluentd.FluentdConnections;
 import dev.tee.state.Acknowledger;
+import dev.tee.state.CursorSave;
 import dev.tee.state.DeliveredEvents;
 import dev.tee.state.StateDirectory;
 import dev.tee.state.StateLock;
@@ -150,7 +151,9 @@ public final class ExporterApp {
         sessionsAndLocks.reportTo(metrics);
         // Every bean the routes name, each under its fixed name (README, "The routes"): here and nowhere else.
         main.bind(read.beanName(), read.reader()); // auditReader (search API) or exportReader (bulk export)
-        main.bind("cursor", read.cursor());
+        // the cursor is saved once the session registrations before it are durable
+        CursorSave cursor = new CursorSave(sessionsAndLocks.sessions()::syncJournal, read.saveState());
+        main.bind("cursor", cursor);
         EventTypeFilter filter = new EventTypeFilter(config.list(TYPES), config.list(SKIP_EVENT_TYPES));
         main.bind("eventFilter", filter);
         main.bind("deliveredEvents", delivered);
@@ -168,7 +171,7 @@ public final class ExporterApp {
         sessionsAndLocks.sessions().beans().forEach(main::bind);
         main.bind("locks", sessionsAndLocks.locks());
         main.bind("metrics", metrics);
-        main.bind("progress", new ExportProgress(config.bool(EXIT_ON_LAST_EVENT), read.source(), read.saveState(),
+        main.bind("progress", new ExportProgress(config.bool(EXIT_ON_LAST_EVENT), read.source(), cursor::flush,
                 sessionsAndLocks.afterSessions(main::completed)));
         main.bind("readFailures", new ReadFailures(config.duration(TIMEOUT)));
         main.bind("batchText", new BatchTextConverter());
@@ -198,7 +201,7 @@ public final class ExporterApp {
             @Override
             public void afterStop(BaseMainSupport main) {
                 try {
-                    read.saveState().run(); // the last acknowledged position, once nothing is in flight any more
+                    cursor.flush(); // the last acknowledged position, once nothing is in flight any more
                 } catch (StateUnwritableException e) {
                     stateFailure.record(e.getMessage());
                 }

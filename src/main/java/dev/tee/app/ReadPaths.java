@@ -52,10 +52,10 @@ final class ReadPaths {
 
     /**
      * The read path's name ({@code read-path} in the routes' preconditions: search or export), its
-     * reader, its state ({@code cursor}: the save-state route calls its {@code flush}), and how to stop it.
+     * reader, how to save its cursor (the routes' {@code cursor} bean calls it), and how to stop it.
      */
-    record ReadPath(String name, String beanName, Object reader, AuditSource source, Object cursor,
-            Runnable saveState, AutoCloseable resource) {
+    record ReadPath(String name, String beanName, Object reader, AuditSource source, Runnable saveState,
+            AutoCloseable resource) {
     }
 
     static ReadPath open(ExporterConfig config, StateDirectory state, Instant startTime, TeleportClient teleport)
@@ -72,7 +72,7 @@ final class ReadPaths {
             ExportReader reader = new ExportReader(exportApi(teleport), export, resumeAt,
                     new InFlight(InFlight.DEFAULT_LIMIT), BACKLOG_DAYS, config.duration(TIMEOUT), FIRST_BACKOFF,
                     MAX_BACKOFF, Clock.systemUTC());
-            return new ReadPath("export", "exportReader", reader, reader, reader, reader::flush, reader);
+            return new ReadPath("export", "exportReader", reader, reader, reader::flush, reader);
         }
         LegacyCursor resumeAt = legacy.load().orElse(LegacyCursor.startingAt(startTime));
         LOG.info("Reading with the search API from window {} (page key \"{}\", after event {})",
@@ -80,7 +80,7 @@ final class ReadPaths {
         DeliveryLedger<LegacyCursor> ledger = new DeliveryLedger<>(legacy::update, new InFlight(InFlight.DEFAULT_LIMIT));
         LegacySearchReader reader = new LegacySearchReader(teleport::getUnstructuredEvents, ledger, resumeAt,
                 config.duration(WINDOW_SIZE), config.integer(PAGE_SIZE), config.list(TYPES), Clock.systemUTC());
-        return new ReadPath("search", "auditReader", reader, reader, legacy, legacy::flush, () -> { });
+        return new ReadPath("search", "auditReader", reader, reader, legacy::flush, () -> { });
     }
 
     /**

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * whose bound holds the audit stream back), where `concurrency` workers call {@link #export};
  * session-retries queues again the sessions whose pause is over.
  *
- * <p>A registration is saved before its audit event is acknowledged, so no crash can lose a
+ * <p>A registration is saved before its audit event is acknowledged, and made durable
+ * ({@link #syncJournal}) before the read cursor that passes it is saved, so no crash can lose a
  * recording. An outage of the output or of Teleport is thrown for the route's redelivery, which
  * tries again without limit, from the index, after a pause this bean takes (and cuts short when the
  * exporter stops). A recording Teleport does not find (it may
@@ -171,13 +172,30 @@ public final class SessionExporter {
         }
     }
 
+    /**
+     * Makes every session state saved so far durable: registrations, indexes, pauses (one fdatasync
+     * for all of them, none if nothing changed). Called before the read cursor is saved, so that the
+     * cursor never moves past a session.upload whose registration a crash of the machine could lose.
+     */
+    public void syncJournal() {
+        lock.lock();
+        try {
+            if (storeOpen) {
+                store.sync();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ---- the routes' steps --------------------------------------------------------------------
 
     /**
      * The session-uploads route's first step: registers the sessions of the session.upload events in
      * the exchange's batch not registered before (once per session id, however often the event is
-     * read), saved together in one append before the batch is acknowledged, so that no crash loses
-     * one, and leaves them in the exchange property {@value #NEW_SESSIONS} for the route to queue.
+     * read), saved together in one append before the batch is acknowledged (and synced before the
+     * cursor is saved past it: {@link #syncJournal}), so that no crash loses one, and leaves them in the
+     * exchange property {@value #NEW_SESSIONS} for the route to queue.
      */
     public void registerUploads(Exchange exchange) {
         List<Session> added = newUploads(exchange.getMessage().getBody(Batch.class));

@@ -32,12 +32,14 @@ import dev.tee.state.StateUnwritableException;
  * {@code finished-ids} holds the ids of sessions exported or given up, so that a replayed
  * session.upload registers nothing again.
  *
- * <p>A save returns once its lines are on disk (fdatasync). Saves that arrive while another one is
- * being synced are synced together by the next one (group commit): the delivery threads that
- * register the sessions of their batches at the same moment share one sync. That is what made the
- * journal worth having: a state file per session, written atomically, took 0.25 to 0.6 ms of CPU
- * (two fsyncs, a create and a rename) for every session.upload; an append and its sync take about
- * 60 µs, once for all the uploads of a batch or of concurrent batches.
+ * <p>A save appends its lines (a process killed after that loses none: they are in the operating
+ * system's hands); {@link #sync} makes every line appended so far durable (fdatasync), and the
+ * exporter calls it before it saves the read cursor (once a second, and at a stop), so a session's
+ * registration is on disk before the cursor can move past its session.upload, and one sync a second
+ * covers every save between. Syncs that arrive while another one is being made are covered by the
+ * next one (group commit). That is what made the journal worth having: a state file per session,
+ * written atomically, took 0.25 to 0.6 ms of CPU (two fsyncs, a create and a rename) for every
+ * session.upload; an append takes a few µs, its sync about 60.
  *
  * <p>At {@link #open}, at a clean {@link #close} and whenever it has grown well past what it holds, the journal is rewritten
  * with one line per live session, atomically like every state file (DESIGN §7). A last line without
@@ -194,18 +196,17 @@ public final class SessionStore {
         return states;
     }
 
-    /** Saves the session's state; on disk when this returns. */
+    /** Saves the session's state; durable at the next {@link #sync}. */
     void save(SessionState state) {
         save(List.of(state));
     }
 
-    /** Saves the states in one append; on disk when this returns, synced with any saves that came meanwhile. */
+    /** Saves the states in one append; durable at the next {@link #sync}. */
     void save(List<SessionState> states) {
         if (states.isEmpty()) {
             return;
         }
         ByteArrayOutputStream lines = new ByteArrayOutputStream(states.size() * 200);
-        long mine;
         boolean due;
         synchronized (appends) {
             for (SessionState state : states) {
@@ -214,13 +215,33 @@ public final class SessionStore {
                 lines.writeBytes(line);
             }
             append(lines.toByteArray());
-            mine = ++appended;
+            appended++;
             sinceRewrite += states.size();
             due = rewriteDue();
         }
-        sync(mine);
         if (due) {
             rewriteIfDue();
+        }
+    }
+
+    /**
+     * Makes every save made so far durable (one fdatasync, none when nothing was saved since the last
+     * one); the exporter calls it before it saves the read cursor.
+     */
+    void sync() {
+        long upTo;
+        synchronized (appends) {
+            upTo = appended;
+        }
+        sync(upTo);
+    }
+
+    /** Saves made so far and not yet durable (for tests). */
+    long unsynced() {
+        synchronized (syncs) {
+            synchronized (appends) {
+                return appended - synced;
+            }
         }
     }
 
@@ -288,11 +309,14 @@ public final class SessionStore {
     private void sync(long upTo) {
         synchronized (syncs) {
             if (synced >= upTo) {
-                return; // synced by the save that held the lock meanwhile
+                return; // nothing new, or synced by the caller that held the lock meanwhile
             }
             long target;
             synchronized (appends) {
                 target = appended;
+            }
+            if (channel == null) {
+                throw new StateUnwritableException(journal, new IOException("not open (a rewrite of it failed)"));
             }
             try {
                 channel.force(false);

@@ -148,6 +148,11 @@ public final class ExportBenchmark {
             long halfAt = 0;
             long lastScrape = 0;
             Map<String, Long> ticksAtHalf = new HashMap<>();
+            // and the last quarter: in runs shorter than the JIT's warm-up the second half still compiles
+            Duration cpuAtLate = null;
+            long deliveredAtLate = 0;
+            long lateAt = 0;
+            Map<String, Long> ticksAtLate = new HashMap<>();
             // Camel's pools by what they serve (the kernel's 15-character names all read "Camel (camel-N)")
             Map<String, String> camelThreads = new HashMap<>();
             while (exporter.isAlive()) {
@@ -162,10 +167,18 @@ public final class ExportBenchmark {
                         deliveredAtFirst = output.equals("s3") ? 0 : now;
                     }
                 }
-                if (cpuAtHalf == null && firstDelivery != 0 && System.nanoTime() - lastScrape > 1_000_000_000L) {
+                if (cpuAtLate == null && firstDelivery != 0 && System.nanoTime() - lastScrape > 1_000_000_000L) {
                     lastScrape = System.nanoTime();
                     long reported = deliveredMetric(http, metrics);
-                    if (reported >= events / 2) {
+                    if (cpuAtHalf != null && reported >= events * 3 / 4) {
+                        cpuAtLate = ProcessHandle.of(exporter.pid()).flatMap(p -> p.info().totalCpuDuration())
+                                .orElse(cpu);
+                        deliveredAtLate = reported;
+                        threadTicks(exporter.pid(), threads, camelThreads);
+                        threads.values().forEach(thread -> ticksAtLate.merge(thread.name, thread.ticks, Long::sum));
+                        lateAt = System.nanoTime();
+                    }
+                    if (cpuAtHalf == null && reported >= events / 2) {
                         cpuAtHalf = ProcessHandle.of(exporter.pid()).flatMap(p -> p.info().totalCpuDuration())
                                 .orElse(cpu);
                         deliveredAtHalf = reported;
@@ -193,14 +206,27 @@ public final class ExportBenchmark {
                         deliveredAtHalf, cpu.minus(cpuAtHalf).toNanos() / 1000.0 / (events - deliveredAtHalf),
                         (events - deliveredAtHalf) / ((ended - halfAt) / 1e9));
             }
+            if (cpuAtLate != null && events > deliveredAtLate) {
+                System.out.printf("last quarter (from %d events delivered): %.1f us CPU per event, %.0f events/s%n",
+                        deliveredAtLate, cpu.minus(cpuAtLate).toNanos() / 1000.0 / (events - deliveredAtLate),
+                        (events - deliveredAtLate) / ((ended - lateAt) / 1e9));
+            }
             System.out.println("CPU by thread (s):");
             Map<String, Long> byName = new HashMap<>();
-            threads.values().forEach(thread -> byName.merge(thread.name, thread.ticks, Long::sum));
+            Map<String, Long> kernelByName = new HashMap<>();
+            threads.values().forEach(thread -> {
+                byName.merge(thread.name, thread.ticks, Long::sum);
+                kernelByName.merge(thread.name, thread.kernel, Long::sum);
+            });
             long secondHalf = events - deliveredAtHalf;
+            long lastQuarter = events - deliveredAtLate;
             byName.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(16)
-                    .forEach(e -> System.out.printf("  %6.1f  %-16s %s%n", e.getValue() / 100.0, e.getKey(),
+                    .forEach(e -> System.out.printf("  %6.1f  %-16s %3.0f%% kernel  %s%s%n", e.getValue() / 100.0,
+                            e.getKey(), 100.0 * kernelByName.get(e.getKey()) / Math.max(1, e.getValue()),
                             ticksAtHalf.isEmpty() || secondHalf <= 0 ? "" : String.format("second half: %5.1f us/event",
-                                    (e.getValue() - ticksAtHalf.getOrDefault(e.getKey(), 0L)) * 10_000.0 / secondHalf)));
+                                    (e.getValue() - ticksAtHalf.getOrDefault(e.getKey(), 0L)) * 10_000.0 / secondHalf),
+                            ticksAtLate.isEmpty() || lastQuarter <= 0 ? "" : String.format(", last quarter: %5.1f",
+                                    (e.getValue() - ticksAtLate.getOrDefault(e.getKey(), 0L)) * 10_000.0 / lastQuarter)));
             if (output.equals("fluentd")) {
                 System.out.printf("Fluentd stand-in: %d events in %d requests (%d audit events, %d of %d session "
                         + "recordings)%n", world.fluentd().eventCount(), world.fluentd().requestCount(),
@@ -307,11 +333,14 @@ public final class ExportBenchmark {
         }
     }
 
-    /** VmHWM (peak resident set) of a process, in KiB, from /proc. */
-    /** A thread's name (digits folded, so that a pool adds up to one line) and its CPU ticks (1/100 s). */
+    /**
+     * A thread's name (digits folded, so that a pool adds up to one line), its CPU ticks (1/100 s) and
+     * those of them spent in the kernel.
+     */
     private static final class ThreadTicks {
         String name;
         long ticks;
+        long kernel;
     }
 
     /**
@@ -329,7 +358,8 @@ public final class ExportBenchmark {
                 String known = javaNames.get(task.getFileName().toString());
                 thread.name = known != null ? known
                         : stat.substring(stat.indexOf('(') + 1, close).replaceAll("[0-9]+", "N");
-                thread.ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime + stime
+                thread.kernel = Long.parseLong(fields[12]); // stime
+                thread.ticks = Long.parseLong(fields[11]) + thread.kernel; // utime + stime
             }
         } catch (IOException | RuntimeException e) {
             // the process or one of its threads just ended
@@ -363,6 +393,7 @@ public final class ExportBenchmark {
         return names;
     }
 
+    /** VmHWM (peak resident set) of a process, in KiB, from /proc. */
     static long rssKib(long pid) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {

@@ -135,6 +135,46 @@ class SessionStoreTest {
         assertThat(Files.readAllLines(journal())).hasSize(1600);
     }
 
+    @Test
+    void savesAreReadableAtOnceAndDurableAtTheNextSyncWhichCoversThemAll() {
+        SessionStore store = open();
+        store.save(List.of(registered("a"), registered("b")));
+        store.save(registered("a").at(40));
+        // in the journal for a process killed now (the operating system has them), not yet synced
+        assertThat(new SessionStore(sessions()).read(new ArrayList<>())).containsOnlyKeys("a", "b");
+        assertThat(store.unsynced()).isEqualTo(2);
+
+        store.sync();
+        assertThat(store.unsynced()).isZero();
+        store.sync(); // nothing new: no sync
+        assertThat(store.unsynced()).isZero();
+        store.save(registered("c"));
+        assertThat(store.unsynced()).isEqualTo(1);
+        store.close(); // the rewrite at a clean close is durable too
+        assertThat(store.unsynced()).isZero();
+    }
+
+    @Test
+    void syncsWhileOthersSaveLeaveNothingUnsyncedOnceTheLastOneReturns() throws Exception {
+        SessionStore store = open();
+        CompletableFuture<Void> syncer = CompletableFuture.runAsync(() -> {
+            for (int i = 0; i < 200; i++) {
+                store.sync();
+            }
+        });
+        List<CompletableFuture<Void>> savers = IntStream.range(0, 3).mapToObj(thread -> CompletableFuture.runAsync(() -> {
+            for (int i = 0; i < 200; i++) {
+                store.save(registered(thread + "-" + i));
+            }
+        })).toList();
+        savers.forEach(CompletableFuture::join);
+        syncer.join();
+        store.sync();
+
+        assertThat(store.unsynced()).isZero();
+        assertThat(new SessionStore(sessions()).read(new ArrayList<>())).hasSize(600);
+    }
+
     private SessionStore open() {
         SessionStore store = new SessionStore(sessions());
         assertThat(store.open()).isEmpty();
