@@ -146,7 +146,7 @@ class SessionStoreTest {
 
         store.sync();
         assertThat(store.unsynced()).isZero();
-        store.sync(); // nothing new: no sync
+        store.sync(); // nothing saved since: nothing to sync
         assertThat(store.unsynced()).isZero();
         store.save(registered("c"));
         assertThat(store.unsynced()).isEqualTo(1);
