@@ -291,14 +291,20 @@ public final class SessionStore {
         }
     }
 
-    private void append(byte[] bytes) {
+    /** The open journal; none after a rewrite that failed. */
+    private FileChannel channel() {
         if (channel == null) {
             throw new StateUnwritableException(journal, new IOException("not open (a rewrite of it failed)"));
         }
+        return channel;
+    }
+
+    private void append(byte[] bytes) {
+        FileChannel open = channel();
         try {
             ByteBuffer buffer = ByteBuffer.wrap(bytes);
             while (buffer.hasRemaining()) {
-                channel.write(buffer);
+                open.write(buffer);
             }
         } catch (IOException e) {
             throw new StateUnwritableException(journal, e);
@@ -315,11 +321,9 @@ public final class SessionStore {
             synchronized (appends) {
                 target = appended;
             }
-            if (channel == null) {
-                throw new StateUnwritableException(journal, new IOException("not open (a rewrite of it failed)"));
-            }
+            FileChannel open = channel();
             try {
-                channel.force(false);
+                open.force(false);
             } catch (IOException e) {
                 throw new StateUnwritableException(journal, e);
             }

@@ -40,13 +40,16 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 public final class ExportBenchmark {
 
+    /** The exporter JVM's options by default in every benchmark: the README's heap and collector. */
+    static final String DEFAULT_JVM = "-Xmx160m -XX:+UseParallelGC";
+
     private ExportBenchmark() {
     }
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = options(args, Map.ofEntries(Map.entry("events", "100000"),
                 Map.entry("output", "fluentd"), Map.entry("batch", "20"), Map.entry("days", "30"),
-                Map.entry("read", "search"), Map.entry("extra", ""), Map.entry("jvm", "-Xmx160m -XX:+UseParallelGC"),
+                Map.entry("read", "search"), Map.entry("extra", ""), Map.entry("jvm", DEFAULT_JVM),
                 Map.entry("baseline", "true"), Map.entry("jar", ""), Map.entry("pad", "0"),
                 Map.entry("uploads", "missing")));
         int events = Integer.parseInt(options.get("events"));
@@ -143,16 +146,10 @@ public final class ExportBenchmark {
             // the second half: from the moment the exporter reports half the events delivered (its JIT warm)
             URI metrics = URI.create("http://127.0.0.1:" + settings.get("management.port") + "/observe/metrics");
             HttpClient http = HttpClient.newHttpClient();
-            Duration cpuAtHalf = null;
-            long deliveredAtHalf = 0;
-            long halfAt = 0;
             long lastScrape = 0;
-            Map<String, Long> ticksAtHalf = new HashMap<>();
+            Mark half = null;
             // and the last quarter: in runs shorter than the JIT's warm-up the second half still compiles
-            Duration cpuAtLate = null;
-            long deliveredAtLate = 0;
-            long lateAt = 0;
-            Map<String, Long> ticksAtLate = new HashMap<>();
+            Mark late = null;
             // Camel's pools by what they serve (the kernel's 15-character names all read "Camel (camel-N)")
             Map<String, String> camelThreads = new HashMap<>();
             while (exporter.isAlive()) {
@@ -167,25 +164,15 @@ public final class ExportBenchmark {
                         deliveredAtFirst = output.equals("s3") ? 0 : now;
                     }
                 }
-                if (cpuAtLate == null && firstDelivery != 0 && System.nanoTime() - lastScrape > 1_000_000_000L) {
+                if (late == null && firstDelivery != 0 && System.nanoTime() - lastScrape > 1_000_000_000L) {
                     lastScrape = System.nanoTime();
                     long reported = deliveredMetric(http, metrics);
-                    if (cpuAtHalf != null && reported >= events * 3 / 4) {
-                        cpuAtLate = ProcessHandle.of(exporter.pid()).flatMap(p -> p.info().totalCpuDuration())
-                                .orElse(cpu);
-                        deliveredAtLate = reported;
-                        threadTicks(exporter.pid(), threads, camelThreads);
-                        threads.values().forEach(thread -> ticksAtLate.merge(thread.name, thread.ticks, Long::sum));
-                        lateAt = System.nanoTime();
+                    if (half != null && reported >= events * 3 / 4) {
+                        late = Mark.take(exporter.pid(), reported, cpu, threads, camelThreads);
                     }
-                    if (cpuAtHalf == null && reported >= events / 2) {
-                        cpuAtHalf = ProcessHandle.of(exporter.pid()).flatMap(p -> p.info().totalCpuDuration())
-                                .orElse(cpu);
-                        deliveredAtHalf = reported;
+                    if (half == null && reported >= events / 2) {
                         camelThreads.putAll(camelThreadNames(exporter.pid()));
-                        threadTicks(exporter.pid(), threads, camelThreads);
-                        threads.values().forEach(thread -> ticksAtHalf.merge(thread.name, thread.ticks, Long::sum));
-                        halfAt = System.nanoTime();
+                        half = Mark.take(exporter.pid(), reported, cpu, threads, camelThreads);
                     }
                 }
                 Thread.sleep(100);
@@ -201,15 +188,13 @@ public final class ExportBenchmark {
                     cpu.toMillis() / 1000.0, cpu.toNanos() / 1000.0 / events);
             System.out.printf("CPU per event in steady state (from the first delivery on): %.1f us%n",
                     cpu.minus(cpuAtFirstDelivery).toNanos() / 1000.0 / Math.max(1, events - deliveredAtFirst));
-            if (cpuAtHalf != null && events > deliveredAtHalf) {
-                System.out.printf("second half (from %d events delivered, JIT warm): %.1f us CPU per event, %.0f events/s%n",
-                        deliveredAtHalf, cpu.minus(cpuAtHalf).toNanos() / 1000.0 / (events - deliveredAtHalf),
-                        (events - deliveredAtHalf) / ((ended - halfAt) / 1e9));
+            if (half != null && events > half.delivered()) {
+                System.out.printf("second half (from %d events delivered, JIT warm): %s%n", half.delivered(),
+                        half.since(events, cpu, ended));
             }
-            if (cpuAtLate != null && events > deliveredAtLate) {
-                System.out.printf("last quarter (from %d events delivered): %.1f us CPU per event, %.0f events/s%n",
-                        deliveredAtLate, cpu.minus(cpuAtLate).toNanos() / 1000.0 / (events - deliveredAtLate),
-                        (events - deliveredAtLate) / ((ended - lateAt) / 1e9));
+            if (late != null && events > late.delivered()) {
+                System.out.printf("last quarter (from %d events delivered): %s%n", late.delivered(),
+                        late.since(events, cpu, ended));
             }
             System.out.println("CPU by thread (s):");
             Map<String, Long> byName = new HashMap<>();
@@ -218,15 +203,16 @@ public final class ExportBenchmark {
                 byName.merge(thread.name, thread.ticks, Long::sum);
                 kernelByName.merge(thread.name, thread.kernel, Long::sum);
             });
-            long secondHalf = events - deliveredAtHalf;
-            long lastQuarter = events - deliveredAtLate;
+            Mark halfMark = half;
+            Mark lateMark = late;
+            long count = events;
             byName.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(16)
                     .forEach(e -> System.out.printf("  %6.1f  %-16s %3.0f%% kernel  %s%s%n", e.getValue() / 100.0,
                             e.getKey(), 100.0 * kernelByName.get(e.getKey()) / Math.max(1, e.getValue()),
-                            ticksAtHalf.isEmpty() || secondHalf <= 0 ? "" : String.format("second half: %5.1f us/event",
-                                    (e.getValue() - ticksAtHalf.getOrDefault(e.getKey(), 0L)) * 10_000.0 / secondHalf),
-                            ticksAtLate.isEmpty() || lastQuarter <= 0 ? "" : String.format(", last quarter: %5.1f",
-                                    (e.getValue() - ticksAtLate.getOrDefault(e.getKey(), 0L)) * 10_000.0 / lastQuarter)));
+                            halfMark == null || count <= halfMark.delivered() ? "" : String.format(
+                                    "second half: %5.1f us/event", halfMark.perEvent(e.getKey(), e.getValue(), count)),
+                            lateMark == null || count <= lateMark.delivered() ? "" : String.format(
+                                    ", last quarter: %5.1f", lateMark.perEvent(e.getKey(), e.getValue(), count))));
             if (output.equals("fluentd")) {
                 System.out.printf("Fluentd stand-in: %d events in %d requests (%d audit events, %d of %d session "
                         + "recordings)%n", world.fluentd().eventCount(), world.fluentd().requestCount(),
@@ -330,6 +316,34 @@ public final class ExportBenchmark {
     static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
+        }
+    }
+
+    /**
+     * Where the run stood when the exporter reported {@code delivered} events: its CPU, the time, and
+     * each thread's CPU ticks by name, for the figures from then to the end.
+     */
+    private record Mark(long delivered, Duration cpu, long at, Map<String, Long> ticks) {
+
+        static Mark take(long pid, long delivered, Duration cpuSoFar, Map<String, ThreadTicks> threads,
+                Map<String, String> javaNames) {
+            Duration cpu = ProcessHandle.of(pid).flatMap(p -> p.info().totalCpuDuration()).orElse(cpuSoFar);
+            threadTicks(pid, threads, javaNames);
+            Map<String, Long> ticks = new HashMap<>();
+            threads.values().forEach(thread -> ticks.merge(thread.name, thread.ticks, Long::sum));
+            return new Mark(delivered, cpu, System.nanoTime(), ticks);
+        }
+
+        /** CPU per event and events/s from this mark to the end ({@code cpuAtEnd}, {@code ended}). */
+        String since(long events, Duration cpuAtEnd, long ended) {
+            return String.format("%.1f us CPU per event, %.0f events/s",
+                    cpuAtEnd.minus(cpu).toNanos() / 1000.0 / (events - delivered),
+                    (events - delivered) / ((ended - at) / 1e9));
+        }
+
+        /** The µs of CPU per event the threads named {@code name} spent from this mark to the end. */
+        double perEvent(String name, long ticksAtEnd, long events) {
+            return (ticksAtEnd - ticks.getOrDefault(name, 0L)) * 10_000.0 / (events - delivered);
         }
     }
 

@@ -30,7 +30,7 @@ public final class LatencyBenchmark {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = ExportBenchmark.options(args, Map.of("events", "300", "every", "100ms",
-                "timeout", "1s", "batch", "20", "jvm", "-Xmx160m -XX:+UseParallelGC", "jar", ""));
+                "timeout", "1s", "batch", "20", "jvm", ExportBenchmark.DEFAULT_JVM, "jar", ""));
         ExportBenchmark.exporterJvm(options);
         int events = Integer.parseInt(options.get("events"));
         Duration every = Duration.ofMillis(Long.parseLong(options.get("every").replace("ms", "")));

@@ -40,7 +40,7 @@ public final class RealFluentdBenchmark {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = ExportBenchmark.options(args, Map.of("events", "100000", "batch", "20",
-                "mode", "batch", "days", "3", "read", "search", "jvm", "-Xmx160m -XX:+UseParallelGC"));
+                "mode", "batch", "days", "3", "read", "search", "jvm", ExportBenchmark.DEFAULT_JVM));
         // --jvm: the exporter JVM's options, the README's heap by default
         System.setProperty(ExporterProcess.JVM_OPTIONS, options.get("jvm"));
         int count = Integer.parseInt(options.get("events"));
